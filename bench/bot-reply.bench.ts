@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startAppProcess, type AppProcess } from './lib/app-process.js';
+import { makeTmpDir, runDir, waitFor } from './lib/processes.js';
+import type { BenchModule } from './lib/results.js';
+import { createBenchDatabase, queryOnce, startPrivateRedis } from './lib/services.js';
+import { fmt, median, percentile } from './lib/stats.js';
+import { signedTextEvent } from './lib/zalo-events.js';
+
+/**
+ * Time to answer: 50 citizens chat with the OA at once, in sandbox mode, through the production topology:
+ * a web process (webhook + the local fake Zalo API) and a worker process (conversation engine, outbox
+ * delivery) sharing PostgreSQL and BullMQ on Redis. Each round every citizen sends the next message of the
+ * intake dialog at the same moment; a reply's time is from the POST to /zalo/webhook until the fake Zalo
+ * API receives the first message of the answer (the sandbox stamps each message it receives).
+ */
+
+const CONVERSATIONS = 50;
+/** Citizens whose first message warms the worker up before the timed rounds. */
+const WARMUP_CONVERSATIONS = 5;
+/** Pause between rounds, like a citizen reading the answer; it keeps rounds from overlapping. */
+const THINK_MS = 500;
+const ROUND_TIMEOUT_MS = 30_000;
+/**
+ * Zalo's own per-app quota (ZALO.md §5). The product's default, 1,200/min, lets 100 messages through at
+ * once and 20/s after; four rounds of 50 answers (several messages each) would then measure the quota.
+ * The limiter has its own benchmark.
+ */
+const RATE_LIMIT_PER_MIN = '4000';
+
+interface SandboxMessage {
+  seq: number;
+  from: 'user' | 'oa';
+  at: number;
+}
+
+async function postEvent(url: string, userId: string, text: string, msgId: string): Promise<number> {
+  const { body, signature } = signedTextEvent({ userId, text, msgId });
+  const res = await fetch(`${url}/zalo/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-zevent-signature': signature },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function fetchMessages(url: string, userId: string, afterSeq: number): Promise<SandboxMessage[]> {
+  const res = await fetch(`${url}/sandbox/api/messages?userId=${encodeURIComponent(userId)}&after=${afterSeq}`, { signal: AbortSignal.timeout(10_000) });
+  if (res.status === 404) return [];
+  if (!res.ok) throw new Error(`sandbox messages of ${userId}: HTTP ${res.status}`);
+  return ((await res.json()) as { messages: SandboxMessage[] }).messages;
+}
+
+export const botReplyBench: BenchModule = {
+  name: 'bot',
+  produces: ['bot_reply_p95_ms', 'rss_worker_mb'],
+  async run() {
+    const db = await createBenchDatabase('bot');
+    const redis = await startPrivateRedis();
+    const webDir = makeTmpDir('bot-web');
+    const workerDir = makeTmpDir('bot-worker');
+    const started: AppProcess[] = [];
+    try {
+      const common = { DATABASE_URL: db.url, REDIS_URL: redis.url, APP_MODE: 'demo', ZALO_RATE_LIMIT_PER_MIN: RATE_LIMIT_PER_MIN };
+      const web = await startAppProcess({ role: 'web', env: { ...common, DATA_DIR: webDir }, logFile: join(runDir(), 'bot-web.log') });
+      started.push(web);
+      // The worker reaches the web process's fake Zalo API through the public URL, as it would the real one.
+      const worker = await startAppProcess({ role: 'worker', env: { ...common, DATA_DIR: workerDir, PUBLIC_BASE_URL: web.url! }, logFile: join(runDir(), 'bot-worker.log') });
+      started.push(worker);
+
+      const [ward] = await queryOnce<{ id: string }>(db.url, `select id from units where code = '00070'`);
+      // Warm-up, not timed: the worker's first scheduler tick (outbox relay of the demo cases, housekeeping)
+      // and cold code paths run before the measured rounds.
+      const warmStartedAt = Date.now();
+      const warmTag = randomBytes(4).toString('hex');
+      const warmUsers = Array.from({ length: WARMUP_CONVERSATIONS }, (_, i) => `bench-bot-warm-${warmTag}-${i}`);
+      await Promise.all(warmUsers.map((u) => postEvent(web.url!, u, 'phản ánh', `${warmTag}-${u}`)));
+      await waitFor(
+        async () => {
+          const [row] = await queryOnce<{ sent: string }>(db.url, `select count(*) filter (where status = 'sent') as sent from outbox where key like 'reply:%'`);
+          return Number(row?.sent) >= WARMUP_CONVERSATIONS ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 50, what: 'the warm-up answers' },
+      );
+      const warmupMs = Date.now() - warmStartedAt;
+      const turns = ['phản ánh', '#loai:nguoi-dan', '1', `#phuong-xa:${ward?.id}`];
+      const tag = randomBytes(4).toString('hex');
+      const users = Array.from({ length: CONVERSATIONS }, (_, i) => `bench-bot-${tag}-${i}`);
+      const lastSeq = new Map(users.map((u) => [u, 0]));
+      const latencies: number[] = [];
+      const perRound: Array<{ turn: string; p50: number; p95: number; max: number }> = [];
+
+      for (const [round, text] of turns.entries()) {
+        const posted = await Promise.all(
+          users.map(async (userId) => {
+            const at = Date.now();
+            const status = await postEvent(web.url!, userId, text, `${tag}-${round}-${userId}`);
+            if (status !== 200) throw new Error(`webhook answered ${status} for ${userId}`);
+            return { userId, at };
+          }),
+        );
+        // Every answer of this round sent: one outbox row per handled event, keyed `reply:<event id>`.
+        const expected = WARMUP_CONVERSATIONS + CONVERSATIONS * (round + 1);
+        await waitFor(
+          async () => {
+            const [row] = await queryOnce<{ sent: string; failed: string }>(
+              db.url,
+              `select count(*) filter (where status = 'sent') as sent, count(*) filter (where status in ('failed', 'flagged')) as failed from outbox where key like 'reply:%'`,
+            );
+            if (Number(row?.failed) > 0) throw new Error(`${row?.failed} replies failed; see bot-worker.log`);
+            return Number(row?.sent) >= expected ? true : undefined;
+          },
+          { timeoutMs: ROUND_TIMEOUT_MS, intervalMs: 25, what: `the replies of round ${round + 1} (${expected} sent)` },
+        );
+        const roundLatencies: number[] = [];
+        for (const { userId, at } of posted) {
+          const messages = await fetchMessages(web.url!, userId, lastSeq.get(userId)!);
+          const first = messages.find((m) => m.from === 'oa' && m.at >= at);
+          if (!first) throw new Error(`no answer reached the fake Zalo API for ${userId} in round ${round + 1}`);
+          roundLatencies.push(first.at - at);
+          lastSeq.set(userId, Math.max(...messages.map((m) => m.seq)));
+        }
+        latencies.push(...roundLatencies);
+        perRound.push({ turn: text, p50: median(roundLatencies), p95: percentile(roundLatencies, 95), max: Math.max(...roundLatencies) });
+        await sleep(THINK_MS);
+      }
+
+      const p95 = percentile(latencies, 95);
+      const workerRss = worker.rssMb();
+      const webRss = web.rssMb();
+      return {
+        figures: { bot_reply_p95_ms: p95, ...(workerRss === undefined ? {} : { rss_worker_mb: workerRss }) },
+        notes: [
+          `${CONVERSATIONS} citizens send the first ${turns.length} messages of the intake dialog, all at once each round (${THINK_MS} ms pause between rounds); ${latencies.length} answers timed from POST /zalo/webhook to the fake Zalo API receiving the first message of the answer. Before that, ${WARMUP_CONVERSATIONS} untimed conversations warm the worker up (its first scheduler tick included): ${fmt(warmupMs)} ms.`,
+          `\`npx tsx runtime/main.ts\` twice on one fresh PostgreSQL database and a private redis-server: ROLE=web (webhook, sandbox) and ROLE=worker (PUBLIC_BASE_URL = the web process), APP_MODE=demo, sandbox Zalo, ZALO_RATE_LIMIT_PER_MIN=${RATE_LIMIT_PER_MIN} (Zalo's per-app quota), job concurrency as shipped.`,
+          `p50 ${fmt(median(latencies))} ms, p95 ${fmt(p95)} ms, max ${fmt(Math.max(...latencies))} ms; per round (p50/p95/max ms): ${perRound.map((r) => `“${r.turn}” ${fmt(r.p50)}/${fmt(r.p95)}/${fmt(r.max)}`).join('; ')}.`,
+          `RSS after the run: worker ${workerRss === undefined ? '?' : fmt(workerRss)} MB, web ${webRss === undefined ? '?' : fmt(webRss)} MB.`,
+        ],
+      };
+    } finally {
+      for (const app of started.reverse()) await app.stop().catch(() => undefined);
+      await redis.stop();
+      await db.drop().catch(() => undefined);
+      rmSync(webDir, { recursive: true, force: true });
+      rmSync(workerDir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { startAppProcess } from './lib/app-process.js';
+import { benchEnv, freePort, makeTmpDir, runDir, spawnTracked, waitFor } from './lib/processes.js';
+import type { BenchModule } from './lib/results.js';
+import { createBenchDatabase, queryOnce, startPrivateRedis } from './lib/services.js';
+import { fmt } from './lib/stats.js';
+import { signedTextEvent } from './lib/zalo-events.js';
+
+/**
+ * Webhook intake under load: signed `user_send_text` events, each with a new msg_id, against the real app
+ * (`npm start -- --role=web` on PostgreSQL, BullMQ on a private Redis; no worker runs, so the jobs just
+ * queue) and, in the same run, against bare Fastify answering 200. The route stores each event in
+ * inbound_events before it answers, so every 200 is a durable event; the run checks the row count.
+ */
+
+const CONNECTIONS = 50;
+const DURATION_S = 10;
+const WARMUP_S = 2;
+/** Events come from this many citizens, as in a busy hour. */
+const SENDERS = 1_000;
+const TEXTS = [
+  'Đường ngõ 5 phố Huế bị ngập sâu sau cơn mưa chiều nay.',
+  'Đèn đường trước số 12 Hàng Bài không sáng mấy hôm nay.',
+  'Rác tồn đọng đầu ngõ 25 Hàng Bông chưa được thu gom.',
+  'Quán ăn lấn chiếm vỉa hè trên phố Hàng Gà, người đi bộ phải xuống lòng đường.',
+];
+
+interface LoadResult {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  durationS: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function runLoad(url: string, durationS: number, tag: string): Promise<LoadResult> {
+  let seq = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: durationS,
+    // Each request is a new event: a new msg_id, body and signature (built on the client, like Zalo).
+    requests: [
+      {
+        method: 'POST',
+        path: '/zalo/webhook',
+        setupRequest: (request) => {
+          seq += 1;
+          const { body, signature } = signedTextEvent({
+            userId: `bench-wh-${seq % SENDERS}`,
+            text: TEXTS[seq % TEXTS.length]!,
+            msgId: `${tag}-${seq}`,
+          });
+          return { ...request, body, headers: { 'content-type': 'application/json', 'x-zevent-signature': signature } };
+        },
+      },
+    ],
+  });
+  return {
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    durationS: result.duration,
+    perSecond: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+export interface WebhookBenchOptions {
+  durationS?: number;
+}
+
+export function createWebhookBench(options: WebhookBenchOptions = {}): BenchModule {
+  const durationS = options.durationS ?? DURATION_S;
+  return {
+    name: 'webhook',
+    produces: ['webhook_events_per_s', 'webhook_p99_ms', 'webhook_vs_bare_fastify_ratio', 'rss_web_mb'],
+    async run() {
+      const db = await createBenchDatabase('webhook');
+      const redis = await startPrivateRedis();
+      const dataDir = makeTmpDir('webhook');
+      const runTag = randomBytes(4).toString('hex');
+      const cleanups: Array<() => Promise<void>> = [];
+      try {
+        const app = await startAppProcess({
+          role: 'web',
+          // info is the production default: the two request lines per event are part of the cost.
+          env: { DATABASE_URL: db.url, REDIS_URL: redis.url, DATA_DIR: dataDir, LOG_LEVEL: 'info', APP_MODE: 'demo' },
+          logFile: join(runDir(), 'webhook-app.log'),
+        });
+        cleanups.push(() => app.stop());
+        const rssIdle = app.rssMb();
+
+        await runLoad(app.url!, WARMUP_S, `${runTag}-warm`);
+        const [before] = await queryOnce<{ n: string }>(db.url, 'select count(*) as n from inbound_events');
+        const appLoad = await runLoad(app.url!, durationS, `${runTag}-app`);
+        const [after] = await queryOnce<{ n: string }>(db.url, 'select count(*) as n from inbound_events');
+        const stored = Number(after?.n) - Number(before?.n);
+        const rss = app.rssMb();
+        await app.stop();
+
+        const barePort = await freePort();
+        const bare = spawnTracked('npx', ['tsx', 'bench/bare-server.ts'], { env: benchEnv({ PORT: String(barePort) }), logFile: join(runDir(), 'webhook-bare.log') });
+        cleanups.push(() => bare.stop());
+        const bareUrl = `http://127.0.0.1:${barePort}`;
+        await waitFor(async () => ((await fetch(`${bareUrl}/healthz`)).ok ? true : undefined), { timeoutMs: 30_000, what: 'bare Fastify' });
+        await runLoad(bareUrl, WARMUP_S, `${runTag}-bare-warm`);
+        const bareLoad = await runLoad(bareUrl, durationS, `${runTag}-bare`);
+        await bare.stop();
+
+        if (appLoad.ok === 0) throw new Error(`no event accepted (non-2xx ${appLoad.non2xx}, errors ${appLoad.errors}); see webhook-app.log`);
+        const ratio = appLoad.perSecond / bareLoad.perSecond;
+        return {
+          figures: {
+            webhook_events_per_s: appLoad.perSecond,
+            webhook_p99_ms: appLoad.p99,
+            webhook_vs_bare_fastify_ratio: ratio,
+            ...(rss === undefined ? {} : { rss_web_mb: rss }),
+          },
+          notes: [
+            `autocannon, ${CONNECTIONS} connections, ${durationS} s after a ${WARMUP_S} s warm-up, each request a new signed \`user_send_text\` (new msg_id) from ${fmt(SENDERS)} citizens; load generator in the bench process, app and baseline each in a process of their own.`,
+            `App: \`npx tsx runtime/main.ts\` with ROLE=web, APP_MODE=demo, LOG_LEVEL=info (logs to a file), a fresh PostgreSQL database on 127.0.0.1:5432, REDIS_URL to a private redis-server on a free port (BullMQ, default prefix, no worker: jobs only queue).`,
+            `App: ${fmt(appLoad.ok)} events answered 200 in ${fmt(appLoad.durationS, 1)} s = ${fmt(appLoad.perSecond)} events/s, p50 ${appLoad.p50} ms, p99 ${appLoad.p99} ms, non-2xx ${appLoad.non2xx}, errors ${appLoad.errors}; ${fmt(stored)} rows added to inbound_events (every 200 is a stored event).`,
+            `Bare Fastify (bench/bare-server.ts, JSON body parsed, 200 at once): ${fmt(bareLoad.perSecond)} requests/s, p50 ${bareLoad.p50} ms, p99 ${bareLoad.p99} ms → ratio ${fmt(ratio, 3)}.`,
+            `Web process RSS (VmRSS of the node running main.ts): ${rssIdle === undefined ? '?' : fmt(rssIdle)} MB idle after start, ${rss === undefined ? '?' : fmt(rss)} MB after the load.`,
+          ],
+        };
+      } finally {
+        for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+        await redis.stop();
+        await db.drop().catch(() => undefined);
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export const webhookBench = createWebhookBench();

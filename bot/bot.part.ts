@@ -1,0 +1,140 @@
+import { and, eq, isNotNull, lt } from 'drizzle-orm';
+import { conversations, inboundEvents, officials } from '../db/schema.js';
+import type { AppDeps } from '../runtime/app.js';
+import { relayOutbox, insertOutbox } from '../runtime/outbox/outbox.js';
+import type { ProductPart } from '../runtime/start.js';
+import { createTemplateRenderer } from '../runtime/templates.js';
+import { createOfficialAssistant } from './assistant/official-assistant.js';
+import { fetchAttachment, fetchAttachmentJob, findPendingAttachments } from './attachments/fetch-attachment.js';
+import { caseGateway } from './case-gateway.js';
+import { registerOauthRoutes } from './oauth/oauth.routes.js';
+import { handleZaloEvent, type ConversationDeps } from './conversation/engine.js';
+import { createNotifySender } from './delivery/notify-sender.js';
+import { createZaloSender } from './delivery/zalo-sender.js';
+import { findStalledInboundEvents, markInboundEvent, processPendingEventsOfSender } from './inbound/inbound-events.js';
+import { processInboundEventJob } from './inbound/process-inbound.job.js';
+import { createReferenceCache } from './reference-cache.js';
+import { registerSandbox } from './sandbox/sandbox.routes.js';
+import { registerWebhookRoutes } from './webhook.routes.js';
+import { parseZaloEvent } from './zalo/webhook.schema.js';
+import { createZaloConnection } from './zalo-connection.js';
+
+/** Events not enqueued (queue down at intake) are picked up by the scheduler after this long. */
+const STALLED_AFTER_MS = 60_000;
+
+function createConversationDeps(): ConversationDeps {
+  return {
+    templates: createTemplateRenderer(),
+    cases: caseGateway,
+    loadReference: createReferenceCache(),
+    officialAssistant: createOfficialAssistant(),
+    findLinkedOfficial: async (tx, zaloUserId) => {
+      const [row] = await tx
+        .select({ id: officials.id })
+        .from(officials)
+        .where(and(eq(officials.zaloUserId, zaloUserId), eq(officials.active, true)));
+      return row;
+    },
+  };
+}
+
+/** Handles every pending event of the event's sender, then pushes the replies out at once. */
+export async function processInboundEvent(deps: AppDeps, conversation: ConversationDeps, inboundEventId: number): Promise<void> {
+  const { database, clock, jobs } = deps;
+  const db = database.db;
+  const [row] = await db.select().from(inboundEvents).where(eq(inboundEvents.id, inboundEventId));
+  if (!row || row.status === 'done' || row.status === 'ignored') return;
+  if (!row.senderId) {
+    await markInboundEvent(db, row.id, 'ignored', clock.now());
+    return;
+  }
+  await processPendingEventsOfSender(
+    db,
+    row.senderId,
+    async (tx, event) => {
+      const parsed = parseZaloEvent(event.raw);
+      if (!parsed.ok) return 'ignored';
+      return handleZaloEvent(conversation, tx, { inboundEventId: event.id, event: parsed.event, now: clock.now() });
+    },
+    () => clock.now(),
+  );
+  await relayOutbox(db, jobs, clock.now());
+  await enqueuePendingAttachments(deps);
+}
+
+async function enqueuePendingAttachments(deps: AppDeps): Promise<void> {
+  for (const a of await findPendingAttachments(deps.database.db)) {
+    await deps.jobs.enqueue(fetchAttachmentJob, { attachmentId: a.id }, { key: `attachment:${a.id}` });
+  }
+}
+
+/** Dialogs idle for 24 h end with a message, so a citizen is never left with a half-filled form. */
+async function expireIdleDialogs(deps: AppDeps, now: Date): Promise<void> {
+  const db = deps.database.db;
+  const expired = await db
+    .select({ zaloUserId: conversations.zaloUserId, expiresAt: conversations.expiresAt })
+    .from(conversations)
+    .where(and(isNotNull(conversations.dialog), lt(conversations.expiresAt, now)))
+    .limit(200);
+  if (expired.length === 0) return;
+  const templates = createTemplateRenderer();
+  for (const c of expired) {
+    await db.transaction(async (tx) => {
+      await tx
+        .update(conversations)
+        .set({ dialog: null, step: null, state: {}, expiresAt: null, updatedAt: now })
+        .where(and(eq(conversations.zaloUserId, c.zaloUserId), isNotNull(conversations.dialog)));
+      await insertOutbox(
+        tx,
+        [
+          {
+            key: `dialog-expired:${c.zaloUserId}:${c.expiresAt?.getTime() ?? 0}`,
+            kind: 'zalo',
+            recipient: { userId: c.zaloUserId },
+            data: { messages: [{ type: 'text', text: templates.render('zalo/dialog-expired', {}) }] },
+          },
+        ],
+        now,
+      );
+    });
+  }
+  await relayOutbox(db, deps.jobs, now);
+}
+
+export const botPart: ProductPart = {
+  name: 'bot',
+  http: async (app, deps) => {
+    await registerWebhookRoutes(app, deps);
+    if (deps.config.zalo.sandbox) await registerSandbox(app, deps);
+    const { tokens } = createZaloConnection(deps);
+    if (tokens) await registerOauthRoutes(app, deps, tokens);
+  },
+  jobs: (jobs, deps) => {
+    const conversation = createConversationDeps();
+    jobs.register(processInboundEventJob, ({ inboundEventId }) => processInboundEvent(deps, conversation, inboundEventId));
+    jobs.register(fetchAttachmentJob, async ({ attachmentId }) => {
+      const outcome = await fetchAttachment({ db: deps.database.db, dataDir: deps.config.dataDir }, attachmentId);
+      if (outcome === 'rejected') deps.logger.warn({ attachmentId }, 'attachment rejected');
+    });
+  },
+  tick: async (deps, now) => {
+    const stalled = await findStalledInboundEvents(deps.database.db, new Date(now.getTime() - STALLED_AFTER_MS));
+    for (const e of stalled) await deps.jobs.enqueue(processInboundEventJob, { inboundEventId: e.id }, { key: `inbound:${e.id}` });
+    await expireIdleDialogs(deps, now);
+    await enqueuePendingAttachments(deps);
+  },
+  senders: (deps) => {
+    const connection = createZaloConnection(deps);
+    const { accessToken, refreshToken } = deps.config.zalo;
+    if (connection.tokens && accessToken && refreshToken) {
+      // The first pair from the environment; ignored once the store holds one (it rotates on refresh).
+      connection.tokens.seed({ accessToken, refreshToken, expiresInSec: 3_600 }).catch((err: unknown) => deps.logger.error({ err }, 'could not seed Zalo tokens'));
+    }
+    const templates = createTemplateRenderer();
+    const db = deps.database.db;
+    return {
+      zalo: createZaloSender({ db, client: connection.client, clock: deps.clock }),
+      notify: createNotifySender({ db, clock: deps.clock, config: deps.config, templates, kick: async () => void (await relayOutbox(db, deps.jobs, deps.clock.now())) }),
+    };
+  },
+};

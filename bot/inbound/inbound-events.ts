@@ -1,0 +1,82 @@
+import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
+import { inboundEvents } from '../../db/schema.js';
+import type { Db, Queryable, Tx } from '../../runtime/db.js';
+
+/** A failing event is retried with the user's next events, then left for an operator. */
+const MAX_EVENT_ATTEMPTS = 5;
+
+export type InboundEventRow = typeof inboundEvents.$inferSelect;
+
+/** Stores a verified webhook event once; a re-delivery of the same key inserts nothing. */
+export async function storeInboundEvent(
+  q: Queryable,
+  event: { dedupeKey: string; eventName: string; senderId: string | null; raw: string; receivedAt: Date },
+): Promise<{ inserted: true; id: number } | { inserted: false }> {
+  const rows = await q
+    .insert(inboundEvents)
+    .values({ source: 'zalo', ...event })
+    .onConflictDoNothing()
+    .returning({ id: inboundEvents.id });
+  const row = rows[0];
+  return row ? { inserted: true, id: row.id } : { inserted: false };
+}
+
+/**
+ * Processes every pending event of one Zalo user, oldest first, inside one transaction holding a
+ * per-user advisory lock: a user's messages are handled in order and one at a time, however many
+ * workers pick up jobs for that user's events at once.
+ */
+export async function processPendingEventsOfSender(
+  db: Db,
+  senderId: string,
+  handle: (tx: Tx, event: InboundEventRow) => Promise<'done' | 'ignored'>,
+  now: () => Date,
+): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'zalo-user:' + senderId}))`);
+    const pending = await tx
+      .select()
+      .from(inboundEvents)
+      .where(
+        and(
+          eq(inboundEvents.senderId, senderId),
+          or(eq(inboundEvents.status, 'pending'), and(eq(inboundEvents.status, 'failed'), lt(inboundEvents.attempts, MAX_EVENT_ATTEMPTS))),
+        ),
+      )
+      .orderBy(asc(inboundEvents.id))
+      .limit(50);
+    const handled: number[] = [];
+    for (const event of pending) {
+      // A savepoint per event: one bad event is marked failed without undoing the others.
+      try {
+        const outcome = await tx.transaction((sp) => handle(sp, event));
+        await tx
+          .update(inboundEvents)
+          .set({ status: outcome, processedAt: now(), attempts: event.attempts + 1, error: null })
+          .where(eq(inboundEvents.id, event.id));
+        handled.push(event.id);
+      } catch (err) {
+        await tx
+          .update(inboundEvents)
+          .set({ status: 'failed', attempts: event.attempts + 1, error: err instanceof Error ? err.message.slice(0, 500) : String(err) })
+          .where(eq(inboundEvents.id, event.id));
+      }
+    }
+    return handled;
+  });
+}
+
+/** Events without a user (unknown kinds, receipts with no recipient) are only kept for the record. */
+export async function markInboundEvent(q: Queryable, id: number, status: 'done' | 'ignored', at: Date): Promise<void> {
+  await q.update(inboundEvents).set({ status, processedAt: at }).where(eq(inboundEvents.id, id));
+}
+
+/** Pending events the queue never delivered (Redis was down when they arrived), for the scheduler to re-enqueue. */
+export async function findStalledInboundEvents(q: Queryable, olderThan: Date, limit = 500): Promise<Array<{ id: number }>> {
+  return q
+    .select({ id: inboundEvents.id })
+    .from(inboundEvents)
+    .where(and(eq(inboundEvents.status, 'pending'), lt(inboundEvents.receivedAt, olderThan)))
+    .orderBy(asc(inboundEvents.id))
+    .limit(limit);
+}

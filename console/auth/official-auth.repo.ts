@@ -1,0 +1,84 @@
+import { eq, sql } from 'drizzle-orm';
+import { officials, units } from '../../db/schema.js';
+import type { Db } from '../../runtime/db.js';
+import type { Role } from '../../workflows/cases/actor.js';
+import { describeUnitName } from '../reference-data.repo.js';
+import { LOCKOUT_MS, LOCKOUT_THRESHOLD } from './login-lockout.js';
+
+export interface OfficialCredentials {
+  id: number;
+  passwordHash: string | null;
+  active: boolean;
+  isDemo: boolean;
+  lockedUntil: Date | null;
+}
+
+/** The signed-in official as every console page needs them: who, which unit, which roles. */
+export interface ConsoleOfficial {
+  id: number;
+  login: string;
+  fullName: string;
+  unitId: number;
+  unitName: string;
+  roles: Role[];
+  active: boolean;
+  isDemo: boolean;
+}
+
+export async function findCredentialsByLogin(db: Db, login: string): Promise<OfficialCredentials | null> {
+  const [row] = await db
+    .select({
+      id: officials.id,
+      passwordHash: officials.passwordHash,
+      active: officials.active,
+      isDemo: officials.isDemo,
+      lockedUntil: officials.lockedUntil,
+    })
+    .from(officials)
+    .where(eq(officials.login, login));
+  return row ?? null;
+}
+
+export async function findConsoleOfficial(db: Db, officialId: number): Promise<ConsoleOfficial | null> {
+  const [row] = await db
+    .select({
+      id: officials.id,
+      login: officials.login,
+      fullName: officials.fullName,
+      unitId: officials.unitId,
+      unitName: units.name,
+      unitFullName: units.fullName,
+      unitKind: units.kind,
+      roles: officials.roles,
+      active: officials.active,
+      isDemo: officials.isDemo,
+    })
+    .from(officials)
+    .innerJoin(units, eq(units.id, officials.unitId))
+    .where(eq(officials.id, officialId));
+  if (!row) return null;
+  const { unitFullName, unitKind, ...official } = row;
+  return { ...official, unitName: describeUnitName({ name: row.unitName, fullName: unitFullName, kind: unitKind }) };
+}
+
+/**
+ * Counts one failed password in a single UPDATE, so two parallel guesses cannot both read "4 failures". The
+ * threshold-th failure locks the account and restarts the count for the period after the lock.
+ */
+export async function recordFailedLogin(db: Db, officialId: number, now: Date): Promise<{ lockedUntil: Date | null }> {
+  const lockUntil = new Date(now.getTime() + LOCKOUT_MS);
+  const reachesThreshold = sql`${officials.failedLogins} + 1 >= ${LOCKOUT_THRESHOLD}`;
+  const [row] = await db
+    .update(officials)
+    .set({
+      failedLogins: sql`case when ${reachesThreshold} then 0 else ${officials.failedLogins} + 1 end`,
+      lockedUntil: sql`case when ${reachesThreshold} then ${lockUntil.toISOString()}::timestamptz else ${officials.lockedUntil} end`,
+    })
+    .where(eq(officials.id, officialId))
+    .returning({ lockedUntil: officials.lockedUntil });
+  return { lockedUntil: row?.lockedUntil ?? null };
+}
+
+export async function recordSuccessfulLogin(db: Db, officialId: number): Promise<void> {
+  await db.update(officials).set({ failedLogins: 0, lockedUntil: null }).where(eq(officials.id, officialId));
+}

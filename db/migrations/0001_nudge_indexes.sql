@@ -1,0 +1,3 @@
+CREATE INDEX "cases_running_answer_due_idx" ON "cases" USING btree ("answer_due_at") WHERE status in ('received', 'assigned', 'in_progress', 'pending_approval');--> statement-breakpoint
+CREATE INDEX "cases_received_triage_due_idx" ON "cases" USING btree ("triage_due_at") WHERE status = 'received';--> statement-breakpoint
+CREATE INDEX "cases_assigned_accept_due_idx" ON "cases" USING btree ("accept_due_at") WHERE status = 'assigned';

@@ -1,0 +1,1 @@
+CREATE INDEX "case_events_step_start_idx" ON "case_events" USING btree ("case_id","to_status","at") WHERE from_status is distinct from to_status or action = 'transferred';

@@ -1,0 +1,39 @@
+import { eq } from 'drizzle-orm';
+import { settings } from '../db/schema.js';
+import { loadWorkingCalendar } from '../workflows/calendar/calendar.repo.js';
+import { localDay } from '../workflows/calendar/working-calendar.js';
+import { closeUnratedCases } from '../workflows/cases/case-service.js';
+import { retrainFromDatabase } from '../workflows/classifier/retrain-classifier.js';
+import type { AppDeps } from './app.js';
+import type { Db } from './db.js';
+import type { ProductPart } from './start.js';
+
+/** Local hour (Asia/Ho_Chi_Minh) after which the nightly classifier retrain runs, once per day. */
+export const NIGHTLY_RETRAIN_HOUR = 2;
+const VN_OFFSET_HOURS = 7;
+
+/** Claims a once-a-day duty for `day`; false when another process (or an earlier tick) already did it. */
+async function claimDaily(db: Db, duty: string, day: string, now: Date): Promise<boolean> {
+  const key = `daily:${duty}`;
+  const [row] = await db.select().from(settings).where(eq(settings.key, key));
+  if (row?.value === day) return false;
+  const updated = row
+    ? await db.update(settings).set({ value: day, updatedAt: now }).where(eq(settings.key, key)).returning()
+    : await db.insert(settings).values({ key, value: day, updatedAt: now }).onConflictDoNothing().returning();
+  return updated.length > 0;
+}
+
+export async function runHousekeeping(deps: AppDeps, now: Date): Promise<void> {
+  const db = deps.database.db;
+  const closed = await closeUnratedCases({ db, clock: deps.clock, loadCalendar: () => loadWorkingCalendar(db) }, now);
+  if (closed.closedCaseIds.length > 0) deps.logger.info({ closed: closed.closedCaseIds.length }, 'closed answered cases without a rating');
+
+  const localHour = (now.getUTCHours() + VN_OFFSET_HOURS) % 24;
+  if (localHour >= NIGHTLY_RETRAIN_HOUR && (await claimDaily(db, 'classifier-retrain', localDay(now), now))) {
+    const metrics = await retrainFromDatabase(db, now);
+    deps.logger.info({ metrics }, 'classifier retrained');
+  }
+}
+
+/** Periodic duties of the case workflows: auto-closing unrated answers, the nightly classifier retrain. */
+export const housekeepingPart: ProductPart = { name: 'housekeeping', tick: runHousekeeping };

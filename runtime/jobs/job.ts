@@ -1,0 +1,87 @@
+import type { ZodType } from 'zod';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * The queue port: a job is a named, schema-checked payload plus a handler registered elsewhere.
+ * Two engines implement it (BullMQ on Redis, in-process) and run the very same handlers.
+ */
+export interface JobDefinition<T> {
+  name: string;
+  schema: ZodType<T>;
+  /** Total tries, the first included. Default 5. */
+  attempts?: number;
+  /** Base of the exponential backoff between tries: base · 2^(failures − 1). Default 1000. */
+  backoffMs?: number;
+  /** Counts against the global outbound limit (Zalo's per-minute quota). */
+  rateLimited?: boolean;
+}
+
+export const DEFAULT_JOB_ATTEMPTS = 5;
+export const DEFAULT_JOB_BACKOFF_MS = 1_000;
+export const DEFAULT_JOB_CONCURRENCY = 5;
+/** How long close() waits for running jobs before giving up on them. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+
+/** Identity function that pins the payload type, so `defineJob({ schema: ZFoo })` infers `T`. */
+export function defineJob<T>(def: JobDefinition<T>): JobDefinition<T> {
+  return def;
+}
+
+export interface JobContext {
+  /** 1-based: 1 on the first try, 2 on the first retry… */
+  attempt: number;
+  jobId: string;
+}
+
+export type JobHandler<T> = (payload: T, ctx: JobContext) => Promise<void>;
+
+export interface EnqueueOptions {
+  delayMs?: number;
+  /** Idempotency: a job with the same key already queued/running is not added twice. */
+  key?: string;
+}
+
+export interface JobRunner {
+  readonly engine: 'bullmq' | 'inline';
+  register<T>(def: JobDefinition<T>, handler: JobHandler<T>): void;
+  /** The payload is validated with def.schema; an invalid payload throws here, at the caller. */
+  enqueue<T>(def: JobDefinition<T>, payload: T, options?: EnqueueOptions): Promise<void>;
+  /** A repeating job (e.g. the one-minute tick). Calling it again with the same id replaces the schedule. */
+  schedule<T>(scheduleId: string, everyMs: number, def: JobDefinition<T>, payload: T): Promise<void>;
+  /** Begin consuming (worker role). enqueue works before start. */
+  start(): Promise<void>;
+  /** Readiness: throws when Redis does not answer (inline: resolves). */
+  ping(): Promise<void>;
+  /** Tests and in-process mode: resolves once nothing is queued, delayed-and-due, or running. */
+  drain(): Promise<void>;
+  /** Graceful: stop taking jobs, wait for running ones (with a timeout), close connections. */
+  close(): Promise<void>;
+}
+
+export interface RunnerOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Global limit on jobs with rateLimited: true. */
+  rateLimit?: { max: number; durationMs: number };
+  /** Jobs run at once per queue (default 5). */
+  concurrency?: number;
+  /** How long close() waits for running jobs (default 10 s). */
+  closeTimeoutMs?: number;
+}
+
+export function resolveAttempts(def: JobDefinition<unknown>): number {
+  return Math.max(1, def.attempts ?? DEFAULT_JOB_ATTEMPTS);
+}
+
+export function resolveBackoffMs(def: JobDefinition<unknown>): number {
+  return Math.max(0, def.backoffMs ?? DEFAULT_JOB_BACKOFF_MS);
+}
+
+/**
+ * Delay before the next try after `failures` failed tries; the same formula BullMQ's 'exponential'
+ * backoff uses, so both engines space retries alike.
+ */
+export function computeBackoffMs(baseMs: number, failures: number, capMs = Number.POSITIVE_INFINITY): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1));
+}

@@ -1,0 +1,215 @@
+import { and, asc, eq, lt, lte, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { outbox } from '../../db/schema.js';
+import type { Db, Queryable } from '../db.js';
+import { computeBackoffMs, defineJob, type JobDefinition, type JobRunner } from '../jobs/job.js';
+
+/**
+ * The outbox: a message to send is a row, written in the same transaction as the state change that caused
+ * it. Jobs only move rows along; a lost job is found again by the relay on the next tick.
+ *
+ * Row life: pending → sending (claimed by one worker) → sent | failed | flagged, or back to pending with a
+ * later available_at when a retryable failure happens.
+ */
+
+export interface OutboxIntent {
+  /** Idempotency key: a second intent with the same key is the same message. */
+  key: string;
+  kind: string;
+  recipient: Record<string, unknown>;
+  template?: string;
+  data?: Record<string, unknown>;
+  caseId?: number | null;
+  availableAt?: Date;
+}
+
+export type OutboxRow = typeof outbox.$inferSelect;
+
+export type DeliveryResult =
+  | { ok: true; channel: string; result?: Record<string, unknown> }
+  | {
+      ok: false;
+      retry: boolean;
+      error: string;
+      /** e.g. not reachable on Zalo → mark 'flagged' for a human. */
+      flag?: boolean;
+    };
+
+export type OutboxSender = (row: OutboxRow) => Promise<DeliveryResult>;
+
+export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'flagged' | 'skipped';
+
+/** A claim older than this means the worker died mid-send; generous, because a re-claim may send twice. */
+export const DEFAULT_OUTBOX_LEASE_MS = 5 * 60_000;
+export const DEFAULT_OUTBOX_MAX_ATTEMPTS = 8;
+/** First retry after a minute (the tick relays it), then 2, 4, 8… minutes. */
+export const DEFAULT_OUTBOX_BACKOFF_MS = 60_000;
+export const OUTBOX_MAX_BACKOFF_MS = 3_600_000;
+export const DEFAULT_RELAY_LIMIT = 500;
+const MAX_ERROR_LENGTH = 2_000;
+
+export const ZDeliverOutboxPayload = z.object({ outboxId: z.number().int().positive() });
+export type TDeliverOutboxPayload = z.infer<typeof ZDeliverOutboxPayload>;
+
+/** Rate-limited: every delivery counts against the OA's outbound quota. */
+export const deliverOutboxJob: JobDefinition<TDeliverOutboxPayload> = defineJob({
+  name: 'outbox.deliver',
+  schema: ZDeliverOutboxPayload,
+  rateLimited: true,
+});
+
+export function outboxJobKey(outboxId: number): string {
+  return `outbox:${outboxId}`;
+}
+
+/**
+ * Rows per INSERT statement. A statement carries 8 bound values per row and PostgreSQL takes at most 65,535;
+ * a nudge sweep over a large backlog writes ~10,000 rows at once (bench/nudge-sweep-1m.bench.ts), which as one
+ * statement overflowed the query builder's stack before it reached the server.
+ */
+export const OUTBOX_INSERT_CHUNK = 1_000;
+
+/** Inserts the intents, skipping keys already present; returns how many rows were actually inserted. */
+export async function insertOutbox(q: Queryable, intents: OutboxIntent[], now: Date): Promise<number> {
+  let inserted = 0;
+  // One statement after another on the same connection (or transaction): a caller's transaction stays atomic.
+  for (let start = 0; start < intents.length; start += OUTBOX_INSERT_CHUNK) {
+    const rows = await q
+      .insert(outbox)
+      .values(
+        intents.slice(start, start + OUTBOX_INSERT_CHUNK).map((intent) => ({
+          key: intent.key,
+          kind: intent.kind,
+          recipient: intent.recipient,
+          template: intent.template ?? null,
+          data: intent.data ?? {},
+          caseId: intent.caseId ?? null,
+          availableAt: intent.availableAt ?? now,
+          createdAt: now,
+        })),
+      )
+      .onConflictDoNothing({ target: outbox.key })
+      .returning({ id: outbox.id });
+    inserted += rows.length;
+  }
+  return inserted;
+}
+
+/** Retryable delay after `attempts` tries: backoff · 2^(attempts − 1), capped at an hour. */
+export function computeOutboxRetryDelayMs(attempts: number, backoffMs: number): number {
+  return computeBackoffMs(backoffMs, attempts, OUTBOX_MAX_BACKOFF_MS);
+}
+
+function describeError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.slice(0, MAX_ERROR_LENGTH);
+}
+
+/** Pending and due, or 'sending' under a claim older than the lease (its worker died). */
+function isClaimable(now: Date, leaseMs: number) {
+  return or(
+    and(eq(outbox.status, 'pending'), lte(outbox.availableAt, now)),
+    and(eq(outbox.status, 'sending'), lt(outbox.claimedAt, new Date(now.getTime() - leaseMs))),
+  );
+}
+
+/**
+ * Claims one row atomically (status pending→sending, claimed_at) so it is delivered once even when two
+ * workers get the same job; a 'sending' row whose claim is older than leaseMs counts as abandoned
+ * (worker died) and may be re-claimed.
+ *
+ * `attempts` is counted at the claim, not after the send: a message that crashes its worker every time
+ * still runs out of attempts instead of being re-claimed forever.
+ */
+export async function deliverOutboxRow(
+  db: Db,
+  id: number,
+  send: OutboxSender,
+  now: Date,
+  opts: { leaseMs?: number; maxAttempts?: number; backoffMs?: number } = {},
+): Promise<DeliveryOutcome> {
+  const leaseMs = opts.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_OUTBOX_MAX_ATTEMPTS;
+  const backoffMs = opts.backoffMs ?? DEFAULT_OUTBOX_BACKOFF_MS;
+
+  // One UPDATE … WHERE <claimable> is the claim: of two concurrent callers, PostgreSQL makes the second
+  // wait for the row lock, re-check the WHERE against the committed row, and update nothing.
+  const [row] = await db
+    .update(outbox)
+    .set({ status: 'sending', claimedAt: now, attempts: sql`${outbox.attempts} + 1` })
+    .where(and(eq(outbox.id, id), isClaimable(now, leaseMs)))
+    .returning();
+  if (!row) return 'skipped';
+
+  // Every later write is guarded by our claim: if the lease ran out and another worker re-claimed the row,
+  // its outcome wins and ours is dropped.
+  const ours = and(eq(outbox.id, id), eq(outbox.status, 'sending'), eq(outbox.claimedAt, now));
+
+  if (row.attempts > maxAttempts) {
+    // Only reachable through re-claims of abandoned rows: the worker died on its last attempt.
+    await db
+      .update(outbox)
+      .set({ status: 'failed', lastError: row.lastError ?? 'abandoned while sending on the last attempt' })
+      .where(ours);
+    return 'failed';
+  }
+
+  let result: DeliveryResult;
+  try {
+    result = await send(row);
+  } catch (err) {
+    // A sender that throws hit something unexpected (network, bug): worth another try.
+    result = { ok: false, retry: true, error: describeError(err) };
+  }
+
+  if (result.ok) {
+    await db
+      .update(outbox)
+      .set({ status: 'sent', sentAt: now, channel: result.channel, result: result.result ?? null, lastError: null })
+      .where(ours);
+    return 'sent';
+  }
+  const lastError = result.error.slice(0, MAX_ERROR_LENGTH);
+  if (result.flag) {
+    await db.update(outbox).set({ status: 'flagged', lastError }).where(ours);
+    return 'flagged';
+  }
+  if (!result.retry || row.attempts >= maxAttempts) {
+    await db.update(outbox).set({ status: 'failed', lastError }).where(ours);
+    return 'failed';
+  }
+  const availableAt = new Date(now.getTime() + computeOutboxRetryDelayMs(row.attempts, backoffMs));
+  await db.update(outbox).set({ status: 'pending', availableAt, lastError }).where(ours);
+  return 'retry';
+}
+
+/**
+ * Finds due rows (pending and available_at <= now, or abandoned sending rows) with FOR UPDATE SKIP LOCKED,
+ * and enqueues one `outbox.deliver` job per row keyed `outbox:<id>`; returns how many rows were handed to
+ * the runner. A row whose job is still queued or running is handed over again and absorbed by the key, so
+ * it is delivered once; a job lost with Redis is simply enqueued again.
+ */
+export async function relayOutbox(
+  db: Db,
+  runner: JobRunner,
+  now: Date,
+  limit = DEFAULT_RELAY_LIMIT,
+  opts: { leaseMs?: number } = {},
+): Promise<number> {
+  const leaseMs = opts.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
+  // The enqueues happen while the rows are locked, so a relay running at the same moment in another
+  // process skips them rather than enqueueing them too. Only the transaction handle is used inside.
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(isClaimable(now, leaseMs))
+      .orderBy(asc(outbox.availableAt), asc(outbox.id))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    for (const { id } of due) {
+      await runner.enqueue(deliverOutboxJob, { outboxId: id }, { key: outboxJobKey(id) });
+    }
+    return due.length;
+  });
+}

@@ -1,0 +1,132 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppDeps, type AppPart } from './app.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { databaseTargetFor, describeTarget, migrateDatabase, openDatabase, type Db } from './db.js';
+import { createJobRunner } from './jobs/create-runner.js';
+import type { JobRunner } from './jobs/job.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { schedulerTickJob } from './scheduler-tick.js';
+import { seedAll } from './seed.js';
+import { deliverOutboxJob, deliverOutboxRow, relayOutbox, type OutboxSender } from './outbox/outbox.js';
+
+/** What a product part contributes to a running process besides HTTP routes. */
+export interface ProductPart {
+  name: string;
+  http?: AppPart;
+  /** Registers job handlers; called in every role so that web processes can enqueue. */
+  jobs?: (jobs: JobRunner, deps: AppDeps) => void;
+  /** Work done on the scheduler's one-minute tick (relay the outbox, sweep nudges…). */
+  tick?: (deps: AppDeps, now: Date) => Promise<void>;
+  seedDemo?: (db: Db, deps: Omit<AppDeps, 'jobs' | 'metrics'>) => Promise<void>;
+  /** Delivers outbox rows of the given kinds ('zalo', 'email', …). */
+  senders?: (deps: AppDeps) => Record<string, OutboxSender>;
+}
+
+export interface RunningPakn {
+  config: Config;
+  deps: AppDeps;
+  app?: FastifyInstance;
+  url?: string;
+  close(): Promise<void>;
+}
+
+export const TICK_EVERY_MS = 60_000;
+
+export async function startPakn(options: {
+  config: Config;
+  parts: ProductPart[];
+  clock?: Clock;
+  logger?: Logger;
+  /** Tests and benchmarks pass false to skip listening on the configured port. */
+  listen?: boolean;
+}): Promise<RunningPakn> {
+  const { config, parts } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const target = databaseTargetFor(config);
+  const database = await openDatabase(target);
+  const baseDeps = { config, database, clock, logger };
+
+  await migrateDatabase(database, target, () =>
+    seedAll(database.db, {
+      demo: config.mode === 'demo',
+      seedDemoCases: async (db) => {
+        for (const part of parts) await part.seedDemo?.(db, baseDeps);
+      },
+    }),
+  );
+  logger.info({ database: describeTarget(target), mode: config.mode }, 'database ready');
+
+  const jobs = createJobRunner({ logger, clock, redisUrl: config.redisUrl, rateLimit: { max: config.zalo.rateLimitPerMinute, durationMs: 60_000 } });
+  const deps: AppDeps = { ...baseDeps, jobs, metrics: createMetrics() };
+  for (const part of parts) part.jobs?.(jobs, deps);
+
+  const senders: Record<string, OutboxSender> = Object.assign({}, ...parts.map((p) => p.senders?.(deps) ?? {}));
+  const sendByKind: OutboxSender = async (row) => {
+    const sender = senders[row.kind];
+    if (!sender) return { ok: false, retry: false, error: `no sender for outbox kind '${row.kind}'` };
+    return sender(row);
+  };
+  jobs.register(deliverOutboxJob, async ({ outboxId }) => {
+    await deliverOutboxRow(database.db, outboxId, sendByKind, clock.now());
+  });
+
+  jobs.register(schedulerTickJob, async () => {
+    const now = clock.now();
+    await relayOutbox(database.db, jobs, now);
+    for (const part of parts) {
+      try {
+        await part.tick?.(deps, now);
+      } catch (err) {
+        logger.error({ err, part: part.name }, 'scheduler tick failed for part');
+      }
+    }
+  });
+
+  const runsWorkers = config.role === 'all' || config.role === 'worker';
+  const runsWeb = config.role === 'all' || config.role === 'web';
+  let app: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (runsWeb) {
+    app = await buildApp(deps, parts.flatMap((p) => (p.http ? [p.http] : [])));
+    if (options.listen !== false) {
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = config.publicBaseUrl.replace(/:\d+$/, `:${port}`);
+    } else {
+      await app.ready();
+    }
+  }
+
+  // Workers last: the scheduler's first tick runs at once and may be heavy (outbox relay, the nightly
+  // classifier retrain); started before the HTTP server it held back readiness by seconds.
+  if (runsWorkers) {
+    try {
+      await jobs.start();
+      await jobs.schedule('scheduler-tick', TICK_EVERY_MS, schedulerTickJob, {});
+    } catch (err) {
+      // Nothing may keep listening for a process that failed to start.
+      await app?.close();
+      await jobs.close();
+      await database.close();
+      throw err;
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    deps,
+    app,
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        await app?.close();
+        await jobs.close();
+        await database.close();
+      })()),
+  };
+}

@@ -1,0 +1,151 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cases } from '../../db/schema.js';
+import type { Role } from '../../workflows/cases/actor.js';
+import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/db.js';
+import { ConsoleClient } from './console-client.js';
+import { buildWorld, ROLES_UNDER_TEST, WORLD_PASSWORD, type UnitKey, type World, type WorldOfficial } from './console-world.js';
+
+/**
+ * Every console and API route, as every role of two units. Expectations come from the product's rules:
+ * dispatchers and admins reach every unit's cases, the other roles only their own unit's (another unit's case
+ * is 404, never 403, so its existence does not leak); viewers change nothing; the admin area is admins only.
+ */
+
+type Target = 'own' | 'other';
+const SEES_ALL: ReadonlySet<Role> = new Set(['dispatcher', 'admin']);
+/** add_note: handlers and leaders on their unit's cases, dispatchers and admins on any. */
+const MAY_NOTE: ReadonlySet<Role> = new Set(['dispatcher', 'admin', 'handler', 'unit_leader']);
+
+function expectedRead(role: Role, target: Target): number {
+  return target === 'own' || SEES_ALL.has(role) ? 200 : 404;
+}
+
+function expectedNote(role: Role, target: Target, okStatus: number): number {
+  if (target === 'other' && !SEES_ALL.has(role)) return 404;
+  return MAY_NOTE.has(role) ? okStatus : 403;
+}
+
+const ADMIN_PAGES = [
+  '/console/admin',
+  '/console/admin/units',
+  '/console/admin/officials',
+  '/console/admin/categories',
+  '/console/admin/routing',
+  '/console/admin/sla',
+  '/console/admin/calendar',
+  '/console/admin/templates',
+  '/console/admin/templates/edit?name=zalo/case-received',
+  '/console/admin/zalo',
+  '/console/admin/api-tokens',
+];
+
+describe.each(DRIVERS)('route × role matrix on %s', (driver) => {
+  let database: TestDatabase;
+  let world: World;
+  const caseOf: Record<UnitKey, { id: number; code: string }> = { a: { id: 0, code: '' }, b: { id: 0, code: '' } };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(driver);
+    world = await buildWorld(database);
+    caseOf.a = await world.createCaseFor('a');
+    caseOf.b = await world.createCaseFor('b');
+  });
+  afterAll(async () => {
+    await world?.close();
+    await database?.destroy();
+  });
+
+  const versionOf = async (caseId: number) => {
+    const [row] = await database.db.select({ version: cases.version }).from(cases).where(eq(cases.id, caseId));
+    return row?.version ?? 0;
+  };
+
+  const officialsUnderTest = ROLES_UNDER_TEST.flatMap((role) => (['a', 'b'] as const).map((unit) => ({ role, unit })));
+
+  it.each(officialsUnderTest)('console: $role of unit $unit', async ({ role, unit }) => {
+    const me: WorldOfficial = world.official(role, unit);
+    const other: UnitKey = unit === 'a' ? 'b' : 'a';
+    const client = new ConsoleClient(world.t.app);
+    const login = await client.login(me.login, WORLD_PASSWORD);
+    expect(login.statusCode, 'login').toBe(303);
+
+    const results: Record<string, number> = {};
+    const expected: Record<string, number> = {};
+    const check = (label: string, status: number, want: number) => {
+      results[label] = status;
+      expected[label] = want;
+    };
+
+    for (const url of ['/console/inbox', '/console/inbox?view=all', '/console/dashboard', '/console/inbox/export.csv', '/console/inbox/export.xlsx']) {
+      check(`GET ${url}`, (await client.get(url)).statusCode, 200);
+    }
+    const all = await client.get('/console/inbox?view=all');
+    expect(all.body.includes(caseOf[unit].code), 'own case listed').toBe(true);
+    expect(all.body.includes(caseOf[other].code), 'other unit case listed').toBe(SEES_ALL.has(role));
+    const csv = await client.get('/console/inbox/export.csv?view=all');
+    expect(csv.body.includes(caseOf[unit].code), 'own case exported').toBe(true);
+    expect(csv.body.includes(caseOf[other].code), 'other unit case exported').toBe(SEES_ALL.has(role));
+
+    for (const target of ['own', 'other'] as const) {
+      const c = caseOf[target === 'own' ? unit : other];
+      check(`GET case ${target}`, (await client.get(`/console/cases/${c.id}`)).statusCode, expectedRead(role, target));
+      const note = await client.submit('/console/inbox', `/console/cases/${c.id}/commands/add_note`, {
+        version: await versionOf(c.id),
+        text: `Ghi chú của ${me.login}`,
+      });
+      check(`POST add_note ${target}`, note.statusCode, expectedNote(role, target, 303));
+    }
+
+    for (const url of ADMIN_PAGES) check(`GET ${url}`, (await client.get(url)).statusCode, role === 'admin' ? 200 : 403);
+    const unitPost = await client.submit('/console/inbox', `/console/admin/units/${world.units[unit]}`, {
+      requiresApproval: 'on',
+      assignmentStrategy: 'least_open',
+    });
+    check('POST admin unit', unitPost.statusCode, role === 'admin' ? 303 : 403);
+    const calendarPost = await client.submit('/console/inbox', '/console/admin/calendar', {
+      day: unit === 'a' ? '2026-12-23' : '2026-12-24',
+      working: 'off',
+      reason: 'Thử quyền',
+    });
+    check('POST admin calendar', calendarPost.statusCode, role === 'admin' ? 303 : 403);
+
+    // Without the session's token even an admin's form is refused.
+    const noCsrf = await client.post(`/console/cases/${caseOf[unit].id}/commands/add_note`, { version: 1, text: 'x' });
+    check('POST without csrf', noCsrf.statusCode, 403);
+
+    expect(results).toEqual(expected);
+  });
+
+  it.each(officialsUnderTest)('API: $role of unit $unit', async ({ role, unit }) => {
+    const me = world.official(role, unit);
+    const other: UnitKey = unit === 'a' ? 'b' : 'a';
+    const headers = { authorization: `Bearer ${me.token}` };
+    const results: Record<string, number> = {};
+    const expected: Record<string, number> = {};
+    const check = (label: string, status: number, want: number) => {
+      results[label] = status;
+      expected[label] = want;
+    };
+
+    const list = await world.t.app.inject({ method: 'GET', url: '/api/v1/cases?limit=200', headers });
+    check('GET /api/v1/cases', list.statusCode, 200);
+    const codes = (list.json() as { items: Array<{ code: string }> }).items.map((i) => i.code);
+    expect(codes).toContain(caseOf[unit].code);
+    expect(codes.includes(caseOf[other].code)).toBe(SEES_ALL.has(role));
+
+    for (const target of ['own', 'other'] as const) {
+      const c = caseOf[target === 'own' ? unit : other];
+      check(`GET case ${target}`, (await world.t.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}`, headers })).statusCode, expectedRead(role, target));
+      const note = await world.t.app.inject({
+        method: 'POST',
+        url: `/api/v1/cases/${c.id}/commands`,
+        headers,
+        payload: { command: { type: 'add_note', text: `API ghi chú ${me.login}` }, expectedVersion: await versionOf(c.id) },
+      });
+      check(`POST command ${target}`, note.statusCode, expectedNote(role, target, 200));
+    }
+    check('no token', (await world.t.app.inject({ method: 'GET', url: '/api/v1/cases' })).statusCode, 401);
+    expect(results).toEqual(expected);
+  });
+});
