@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { startAppProcess, type AppProcess } from './lib/app-process.js';
+import { describeCpuSplit, startCpuSplit } from './lib/cpu.js';
 import { makeTmpDir, runDir, waitFor } from './lib/processes.js';
 import type { BenchModule } from './lib/results.js';
 import { createBenchDatabase, queryOnce, startPrivateRedis } from './lib/services.js';
@@ -64,7 +66,12 @@ export const botReplyBench: BenchModule = {
     const webDir = makeTmpDir('bot-web');
     const workerDir = makeTmpDir('bot-worker');
     const started: AppProcess[] = [];
+    // One connection for the polling below: a new one every 25 ms (a PostgreSQL backend forked each time) cost the
+    // machine more CPU than the bot's own queries, on the 2 cores the measured processes share.
+    const poll = new pg.Client({ connectionString: db.url });
     try {
+      await poll.connect();
+      const pollOne = async <T extends pg.QueryResultRow>(text: string): Promise<T | undefined> => (await poll.query<T>(text)).rows[0];
       const common = { DATABASE_URL: db.url, REDIS_URL: redis.url, APP_MODE: 'demo', ZALO_RATE_LIMIT_PER_MIN: RATE_LIMIT_PER_MIN };
       const web = await startAppProcess({ role: 'web', env: { ...common, DATA_DIR: webDir }, logFile: join(runDir(), 'bot-web.log') });
       started.push(web);
@@ -81,7 +88,7 @@ export const botReplyBench: BenchModule = {
       await Promise.all(warmUsers.map((u) => postEvent(web.url!, u, 'phản ánh', `${warmTag}-${u}`)));
       await waitFor(
         async () => {
-          const [row] = await queryOnce<{ sent: string }>(db.url, `select count(*) filter (where status = 'sent') as sent from outbox where key like 'reply:%'`);
+          const row = await pollOne<{ sent: string }>(`select count(*) filter (where status = 'sent') as sent from outbox where key like 'reply:%'`);
           return Number(row?.sent) >= WARMUP_CONVERSATIONS ? true : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 50, what: 'the warm-up answers' },
@@ -93,6 +100,14 @@ export const botReplyBench: BenchModule = {
       const lastSeq = new Map(users.map((u) => [u, 0]));
       const latencies: number[] = [];
       const perRound: Array<{ turn: string; p50: number; p95: number; max: number }> = [];
+      const webPid = web.nodePid();
+      const workerPid = worker.nodePid();
+      const stopSplit = startCpuSplit({
+        web: (p) => p.pid === webPid,
+        worker: (p) => p.pid === workerPid,
+        postgres: (p) => p.cmdline.startsWith('postgres') && (p.cmdline.includes(db.name) || !/postgres: \S+: \S+ \S+ /.test(p.cmdline)),
+        redis: (p) => p.pid === redis.pid,
+      });
 
       for (const [round, text] of turns.entries()) {
         const posted = await Promise.all(
@@ -107,8 +122,7 @@ export const botReplyBench: BenchModule = {
         const expected = WARMUP_CONVERSATIONS + CONVERSATIONS * (round + 1);
         await waitFor(
           async () => {
-            const [row] = await queryOnce<{ sent: string; failed: string }>(
-              db.url,
+            const row = await pollOne<{ sent: string; failed: string }>(
               `select count(*) filter (where status = 'sent') as sent, count(*) filter (where status in ('failed', 'flagged')) as failed from outbox where key like 'reply:%'`,
             );
             if (Number(row?.failed) > 0) throw new Error(`${row?.failed} replies failed; see bot-worker.log`);
@@ -129,6 +143,25 @@ export const botReplyBench: BenchModule = {
         await sleep(THINK_MS);
       }
 
+      const split = stopSplit();
+      // Where the time goes, from the rows' own timestamps (one clock: the same machine): webhook → event handled
+      // (queue wait + conversation), handled → delivery claimed (outbox hand-over), claimed → sent.
+      const stages = (
+        await poll.query<{ handled: number; claimed: number; sent: number }>(
+          `select extract(epoch from (i.processed_at - i.received_at)) * 1000 as handled,
+                  extract(epoch from (o.claimed_at - i.processed_at)) * 1000 as claimed,
+                  extract(epoch from (m.at - o.claimed_at)) * 1000 as sent
+           from inbound_events i
+           join outbox o on o.key = 'reply:' || i.id
+           left join lateral (select min(at) as at from messages where outbox_id = o.id and direction = 'out') m on true
+           where i.sender_id like $1`,
+          [`bench-bot-${tag}-%`],
+        )
+      ).rows;
+      const stage = (pick: (r: (typeof stages)[number]) => number) => {
+        const values = stages.map((r) => Number(pick(r))).filter((v) => Number.isFinite(v));
+        return `${fmt(median(values))}/${fmt(percentile(values, 95))}`;
+      };
       const p95 = percentile(latencies, 95);
       const workerRss = worker.rssMb();
       const webRss = web.rssMb();
@@ -138,10 +171,13 @@ export const botReplyBench: BenchModule = {
           `${CONVERSATIONS} citizens send the first ${turns.length} messages of the intake dialog, all at once each round (${THINK_MS} ms pause between rounds); ${latencies.length} answers timed from POST /zalo/webhook to the fake Zalo API receiving the first message of the answer. Before that, ${WARMUP_CONVERSATIONS} untimed conversations warm the worker up (its first scheduler tick included): ${fmt(warmupMs)} ms.`,
           `\`npx tsx runtime/main.ts\` twice on one fresh PostgreSQL database and a private redis-server: ROLE=web (webhook, sandbox) and ROLE=worker (PUBLIC_BASE_URL = the web process), APP_MODE=demo, sandbox Zalo, ZALO_RATE_LIMIT_PER_MIN=${RATE_LIMIT_PER_MIN} (Zalo's per-app quota), job concurrency as shipped.`,
           `p50 ${fmt(median(latencies))} ms, p95 ${fmt(p95)} ms, max ${fmt(Math.max(...latencies))} ms; per round (p50/p95/max ms): ${perRound.map((r) => `“${r.turn}” ${fmt(r.p50)}/${fmt(r.p95)}/${fmt(r.max)}`).join('; ')}.`,
+          `Stages (p50/p95 ms, from the rows' timestamps): received → handled (queue wait + conversation) ${stage((r) => r.handled)}; handled → delivery claimed ${stage((r) => r.claimed)}; claimed → first message recorded sent ${stage((r) => r.sent)}.`,
+          `CPU during the rounds (pauses included): ${describeCpuSplit(split)}.`,
           `RSS after the run: worker ${workerRss === undefined ? '?' : fmt(workerRss)} MB, web ${webRss === undefined ? '?' : fmt(webRss)} MB.`,
         ],
       };
     } finally {
+      await poll.end().catch(() => undefined);
       for (const app of started.reverse()) await app.stop().catch(() => undefined);
       await redis.stop();
       await db.drop().catch(() => undefined);

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startAppProcess } from './lib/app-process.js';
+import { describeCpuSplit, startCpuSplit, type CpuGroups } from './lib/cpu.js';
 import { benchEnv, freePort, makeTmpDir, runDir, spawnTracked, waitFor } from './lib/processes.js';
 import type { BenchModule } from './lib/results.js';
 import { createBenchDatabase, queryOnce, startPrivateRedis } from './lib/services.js';
@@ -99,7 +100,16 @@ export function createWebhookBench(options: WebhookBenchOptions = {}): BenchModu
 
         await runLoad(app.url!, WARMUP_S, `${runTag}-warm`);
         const [before] = await queryOnce<{ n: string }>(db.url, 'select count(*) as n from inbound_events');
+        const appPid = app.nodePid();
+        const appGroups: CpuGroups = {
+          app: (p) => p.pid === appPid,
+          // Backends of the bench database, then the server's own processes (WAL writer: the commits).
+          postgres: (p) => p.cmdline.startsWith('postgres') && (p.cmdline.includes(db.name) || !/postgres: \S+: \S+ \S+ /.test(p.cmdline)),
+          redis: (p) => p.pid === redis.pid,
+        };
+        const stopAppSplit = startCpuSplit(appGroups);
         const appLoad = await runLoad(app.url!, durationS, `${runTag}-app`);
+        const appSplit = stopAppSplit();
         const [after] = await queryOnce<{ n: string }>(db.url, 'select count(*) as n from inbound_events');
         const stored = Number(after?.n) - Number(before?.n);
         const rss = app.rssMb();
@@ -111,10 +121,17 @@ export function createWebhookBench(options: WebhookBenchOptions = {}): BenchModu
         const bareUrl = `http://127.0.0.1:${barePort}`;
         await waitFor(async () => ((await fetch(`${bareUrl}/healthz`)).ok ? true : undefined), { timeoutMs: 30_000, what: 'bare Fastify' });
         await runLoad(bareUrl, WARMUP_S, `${runTag}-bare-warm`);
+        const barePids = new Set(bare.child.pid === undefined ? [] : [bare.child.pid]);
+        const stopBareSplit = startCpuSplit({ bare: (p) => barePids.has(p.pid) || p.cmdline.includes('bench/bare-server.ts') });
         const bareLoad = await runLoad(bareUrl, durationS, `${runTag}-bare`);
+        const bareSplit = stopBareSplit();
         await bare.stop();
 
         if (appLoad.ok === 0) throw new Error(`no event accepted (non-2xx ${appLoad.non2xx}, errors ${appLoad.errors}); see webhook-app.log`);
+        // A run where the app died or refused part of the load (another process killing it, the database going
+        // away) would still give a figure; it is not one.
+        const failed = appLoad.non2xx + appLoad.errors;
+        if (failed > appLoad.ok * 0.001) throw new Error(`${failed} requests failed during the run (non-2xx ${appLoad.non2xx}, errors ${appLoad.errors}); see webhook-app.log`);
         const ratio = appLoad.perSecond / bareLoad.perSecond;
         return {
           figures: {
@@ -128,6 +145,8 @@ export function createWebhookBench(options: WebhookBenchOptions = {}): BenchModu
             `App: \`npx tsx runtime/main.ts\` with ROLE=web, APP_MODE=demo, LOG_LEVEL=info (logs to a file), a fresh PostgreSQL database on 127.0.0.1:5432, REDIS_URL to a private redis-server on a free port (BullMQ, default prefix, no worker: jobs only queue).`,
             `App: ${fmt(appLoad.ok)} events answered 200 in ${fmt(appLoad.durationS, 1)} s = ${fmt(appLoad.perSecond)} events/s, p50 ${appLoad.p50} ms, p99 ${appLoad.p99} ms, non-2xx ${appLoad.non2xx}, errors ${appLoad.errors}; ${fmt(stored)} rows added to inbound_events (every 200 is a stored event).`,
             `Bare Fastify (bench/bare-server.ts, JSON body parsed, 200 at once): ${fmt(bareLoad.perSecond)} requests/s, p50 ${bareLoad.p50} ms, p99 ${bareLoad.p99} ms → ratio ${fmt(ratio, 3)}.`,
+            `CPU during the app run: ${describeCpuSplit(appSplit)}. App CPU per event: ${fmt(((appSplit.percent.app ?? 0) * 10_000) / Math.max(1, appLoad.perSecond))} µs.`,
+            `CPU during the bare run: ${describeCpuSplit(bareSplit)}.`,
             `Web process RSS (VmRSS of the node running main.ts): ${rssIdle === undefined ? '?' : fmt(rssIdle)} MB idle after start, ${rss === undefined ? '?' : fmt(rss)} MB after the load.`,
           ],
         };

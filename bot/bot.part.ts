@@ -3,7 +3,8 @@ import { conversations, inboundEvents, officials } from '../db/schema.js';
 import type { AppDeps } from '../runtime/app.js';
 import { relayOutbox, insertOutbox } from '../runtime/outbox/outbox.js';
 import type { ProductPart } from '../runtime/start.js';
-import { createTemplateRenderer } from '../runtime/templates.js';
+import { sharedTemplateRenderer } from '../runtime/templates.js';
+import { createOfficialLinker } from './assistant/link-official-command.js';
 import { createOfficialAssistant } from './assistant/official-assistant.js';
 import { fetchAttachment, fetchAttachmentJob, findPendingAttachments } from './attachments/fetch-attachment.js';
 import { caseGateway } from './case-gateway.js';
@@ -11,6 +12,7 @@ import { registerOauthRoutes } from './oauth/oauth.routes.js';
 import { handleZaloEvent, type ConversationDeps } from './conversation/engine.js';
 import { createNotifySender } from './delivery/notify-sender.js';
 import { createZaloSender } from './delivery/zalo-sender.js';
+import { createZbsSender } from './delivery/zbs-sender.js';
 import { findStalledInboundEvents, markInboundEvent, processPendingEventsOfSender } from './inbound/inbound-events.js';
 import { processInboundEventJob } from './inbound/process-inbound.job.js';
 import { createReferenceCache } from './reference-cache.js';
@@ -22,12 +24,14 @@ import { createZaloConnection } from './zalo-connection.js';
 /** Events not enqueued (queue down at intake) are picked up by the scheduler after this long. */
 const STALLED_AFTER_MS = 60_000;
 
-function createConversationDeps(): ConversationDeps {
+function createConversationDeps(deps: AppDeps): ConversationDeps {
+  const officialAssistant = createOfficialAssistant();
   return {
-    templates: createTemplateRenderer(),
+    templates: sharedTemplateRenderer(deps.database.db, deps.logger),
     cases: caseGateway,
     loadReference: createReferenceCache(),
-    officialAssistant: createOfficialAssistant(),
+    officialAssistant,
+    linkOfficial: createOfficialLinker({ assistant: officialAssistant }),
     findLinkedOfficial: async (tx, zaloUserId) => {
       const [row] = await tx
         .select({ id: officials.id })
@@ -48,6 +52,8 @@ export async function processInboundEvent(deps: AppDeps, conversation: Conversat
     await markInboundEvent(db, row.id, 'ignored', clock.now());
     return;
   }
+  // Replies use the admin's current texts (edited in the console, possibly in another process).
+  await conversation.templates.refresh();
   await processPendingEventsOfSender(
     db,
     row.senderId,
@@ -77,7 +83,8 @@ async function expireIdleDialogs(deps: AppDeps, now: Date): Promise<void> {
     .where(and(isNotNull(conversations.dialog), lt(conversations.expiresAt, now)))
     .limit(200);
   if (expired.length === 0) return;
-  const templates = createTemplateRenderer();
+  const templates = sharedTemplateRenderer(db, deps.logger);
+  await templates.refresh();
   for (const c of expired) {
     await db.transaction(async (tx) => {
       await tx
@@ -110,7 +117,7 @@ export const botPart: ProductPart = {
     if (tokens) await registerOauthRoutes(app, deps, tokens);
   },
   jobs: (jobs, deps) => {
-    const conversation = createConversationDeps();
+    const conversation = createConversationDeps(deps);
     jobs.register(processInboundEventJob, ({ inboundEventId }) => processInboundEvent(deps, conversation, inboundEventId));
     jobs.register(fetchAttachmentJob, async ({ attachmentId }) => {
       const outcome = await fetchAttachment({ db: deps.database.db, dataDir: deps.config.dataDir }, attachmentId);
@@ -130,10 +137,11 @@ export const botPart: ProductPart = {
       // The first pair from the environment; ignored once the store holds one (it rotates on refresh).
       connection.tokens.seed({ accessToken, refreshToken, expiresInSec: 3_600 }).catch((err: unknown) => deps.logger.error({ err }, 'could not seed Zalo tokens'));
     }
-    const templates = createTemplateRenderer();
     const db = deps.database.db;
+    const templates = sharedTemplateRenderer(db, deps.logger);
     return {
       zalo: createZaloSender({ db, client: connection.client, clock: deps.clock }),
+      zbs: createZbsSender({ db, client: connection.client, clock: deps.clock }),
       notify: createNotifySender({ db, clock: deps.clock, config: deps.config, templates, kick: async () => void (await relayOutbox(db, deps.jobs, deps.clock.now())) }),
     };
   },

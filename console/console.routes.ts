@@ -12,6 +12,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { httpError, type AppDeps, type AppPart } from '../runtime/app.js';
 import { resolveSessionSecret } from '../runtime/session-secret.js';
+import { registerAccountRoutes } from './account/account.routes.js';
 import { registerAdminRoutes } from './admin/admin.routes.js';
 import { registerApi } from './api/api.part.js';
 import { LOGIN_MESSAGES } from './auth/login-lockout.js';
@@ -23,8 +24,11 @@ import { createCsrfGuard } from './csrf.js';
 import { registerDashboardRoutes } from './dashboard/dashboard.routes.js';
 import { registerInboxExportRoutes } from './inbox/inbox-export.routes.js';
 import { registerInboxRoutes } from './inbox/inbox.routes.js';
+import { createCaseChangeHub } from './live/case-change-hub.js';
+import { registerLiveRoutes } from './live/live.routes.js';
 import { renderErrorPage } from './page-renderer.js';
 import { registerPublicSite } from './public-site/public-site.routes.js';
+import { registerReportRoutes } from './reports/reports.routes.js';
 import { DbSessionStore } from './session-store.js';
 import { CONSOLE_PARTIALS, CONSOLE_PUBLIC_DIR, CONSOLE_VIEWS_DIR, createConsoleHandlebars } from './view-engine.js';
 
@@ -37,6 +41,8 @@ export interface ConsoleOptions {
   sessionTtlMs?: number;
   /** Canned answers (templates/answers by default). */
   answerTemplatesDir?: string;
+  /** Live updates (GET /console/live): heartbeat period and how many streams a session and the process may hold. */
+  live?: { heartbeatMs?: number; maxStreamsPerSession?: number; maxStreamsPerProcess?: number };
 }
 
 export const DEFAULT_LOGIN_RATE_LIMIT = { max: 30, timeWindowMs: 60_000 };
@@ -171,5 +177,13 @@ async function registerConsolePages(plain: FastifyInstance, deps: AppDeps, optio
   await registerInboxExportRoutes(pages, { deps, caseDeps });
   await registerCasePageRoutes(pages, { deps, caseDeps, answerTemplatesDir: options.answerTemplatesDir });
   await registerDashboardRoutes(pages, { deps, caseDeps });
+  await registerReportRoutes(pages, deps);
+  await registerAccountRoutes(pages, deps);
   await registerAdminRoutes(pages, deps);
+  await registerLiveRoutes(pages, {
+    deps,
+    hub: createCaseChangeHub({ database: deps.database, logger: deps.logger }),
+    sessionStore,
+    ...options.live,
+  });
 }

@@ -11,7 +11,7 @@ declare module 'fastify' {
   }
 }
 
-export type NavKey = 'inbox' | 'dashboard' | 'admin' | 'none';
+export type NavKey = 'inbox' | 'dashboard' | 'reports' | 'account' | 'admin' | 'none';
 
 /** The actor the workflows check permissions against: the console never decides them itself. */
 export function toActor(official: ConsoleOfficial): OfficialActor {
@@ -23,8 +23,15 @@ export function requireOfficial(req: FastifyRequest): ConsoleOfficial {
   return req.consoleOfficial;
 }
 
+/**
+ * The header console.js sends when it fetches a page in the background to refresh part of it (live updates):
+ * such a fetch must not consume the flash that the page the official is navigating to is about to show.
+ */
+export const LIVE_REFRESH_HEADER = 'x-pakn-live-refresh';
+
 /** Reads and clears the one-shot message of post/redirect/get. */
 function takeFlash(req: FastifyRequest) {
+  if (req.headers[LIVE_REFRESH_HEADER] === '1') return null;
   const flash = req.session?.flash;
   if (flash && req.session) req.session.flash = undefined;
   return flash ?? null;
@@ -50,7 +57,9 @@ function buildLayoutContext(req: FastifyRequest, nav: NavKey) {
       ? [
           { url: '/console/inbox', label: 'Hộp thư', current: nav === 'inbox' },
           { url: '/console/dashboard', label: 'Bảng điều khiển', current: nav === 'dashboard' },
+          { url: '/console/reports', label: 'Báo cáo', current: nav === 'reports' },
           ...(official.roles.includes('admin') ? [{ url: '/console/admin', label: 'Quản trị', current: nav === 'admin' }] : []),
+          { url: '/console/account', label: 'Tài khoản của tôi', current: nav === 'account' },
         ]
       : [],
   };

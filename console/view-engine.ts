@@ -40,4 +40,6 @@ export const CONSOLE_PARTIALS: Record<string, string> = {
   kpiGroup: 'partials/kpi-group.hbs',
   adminNav: 'partials/admin-nav.hbs',
   categoryFields: 'partials/category-fields.hbs',
+  nudgeRuleFields: 'partials/nudge-rule-fields.hbs',
+  coUnitFields: 'partials/co-unit-fields.hbs',
 };

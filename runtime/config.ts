@@ -1,10 +1,89 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { TEMPLATES_DIR } from './templates.js';
 
 /** An empty string in the environment means "unset", as operators expect from `VAR=` lines. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
 const urlWithDefault = (fallback: string) =>
   z.preprocess((v) => (v === '' || v === undefined ? fallback : v), z.url());
+
+/**
+ * An approved ZBS template (Zalo Business Solutions, ZALO.md §5.1) for one of our notifications. `params` maps the
+ * template's parameter names to the notification's fields; without it every text or number field of the
+ * notification is sent under its own name (caseCode, statusLabel, answerDueDate…).
+ */
+export interface ZbsTemplate {
+  templateId: string;
+  params?: Record<string, string>;
+}
+
+const NOTIFICATION_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const ZBS_TEMPLATE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const ZBS_PARAM_NAME = /^[A-Za-z0-9_]{1,64}$/;
+const NOTIFICATION_FIELD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+const ZZbsTemplateJson = z.record(
+  z.string(),
+  z.union([z.string(), z.object({ id: z.string(), params: z.record(z.string(), z.string()).optional() }).strict()]),
+);
+
+/**
+ * ZALO_ZBS_TEMPLATE_IDS: `case-answered=7895417a7d3f9461cd2e,case-received=…`, or JSON
+ * `{"case-answered": "7895…"}` / `{"case-answered": {"id": "7895…", "params": {"ma_phan_anh": "caseCode"}}}`.
+ * A name is a notification's template (a file templates/zalo/<name>.hbs), so a typo stops the start.
+ */
+export function parseZbsTemplateIds(text: string): { ok: true; value: Record<string, ZbsTemplate> } | { ok: false; message: string } {
+  const trimmed = text.trim();
+  const entries: Array<[string, ZbsTemplate]> = [];
+  if (trimmed.startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(trimmed);
+    } catch {
+      return { ok: false, message: 'JSON không hợp lệ; ví dụ {"case-answered": "7895417a7d3f9461cd2e"}' };
+    }
+    const parsed = ZZbsTemplateJson.safeParse(json);
+    if (!parsed.success) return { ok: false, message: 'mỗi mục phải là "tên": "mã mẫu" hoặc "tên": {"id": "mã mẫu", "params": {"tham_so": "trường"}}' };
+    for (const [name, v] of Object.entries(parsed.data)) entries.push([name.trim(), typeof v === 'string' ? { templateId: v.trim() } : { templateId: v.id.trim(), ...(v.params ? { params: v.params } : {}) }]);
+  } else {
+    for (const part of trimmed.split(/[,;\n]/).map((p) => p.trim()).filter((p) => p !== '')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) return { ok: false, message: `"${part}" không có dạng tên=mã mẫu, ví dụ case-answered=7895417a7d3f9461cd2e` };
+      entries.push([part.slice(0, eq).trim(), { templateId: part.slice(eq + 1).trim() }]);
+    }
+  }
+  const value: Record<string, ZbsTemplate> = {};
+  for (const [name, template] of entries) {
+    if (!NOTIFICATION_NAME.test(name) || !existsSync(join(TEMPLATES_DIR, 'zalo', `${name}.hbs`))) {
+      return { ok: false, message: `"${name}" không phải tên một thông báo (tệp templates/zalo/<tên>.hbs), ví dụ case-answered` };
+    }
+    if (value[name]) return { ok: false, message: `"${name}" được khai báo hai lần` };
+    if (!ZBS_TEMPLATE_ID.test(template.templateId)) return { ok: false, message: `mã mẫu ZBS của "${name}" không hợp lệ (chữ, số, "-", "_", tối đa 64 ký tự)` };
+    for (const [param, field] of Object.entries(template.params ?? {})) {
+      if (!ZBS_PARAM_NAME.test(param) || !NOTIFICATION_FIELD.test(field)) {
+        return { ok: false, message: `tham số "${param}": "${field}" của "${name}" không hợp lệ (tên tham số gồm chữ, số, "_"; giá trị là tên trường của thông báo)` };
+      }
+    }
+    value[name] = template;
+  }
+  return { ok: true, value };
+}
+
+const zbsTemplateIds = z.preprocess(
+  (v) => (v === '' || v === undefined ? undefined : v),
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return {};
+      const parsed = parseZbsTemplateIds(text);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    }),
+);
 
 export const ZConfig = z
   .object({
@@ -34,6 +113,7 @@ export const ZConfig = z
     ZALO_VERIFIER_FILE: optionalString,
     ZALO_VERIFIER_CONTENT: optionalString,
     ZALO_RATE_LIMIT_PER_MIN: z.preprocess((v) => (v === '' || v === undefined ? '1200' : v), z.coerce.number().int().positive()),
+    ZALO_ZBS_TEMPLATE_IDS: zbsTemplateIds,
     TOKEN_ENCRYPTION_KEY: optionalString,
 
     SMTP_URL: optionalUrl,
@@ -88,6 +168,8 @@ export interface Config {
     verifierFile?: string;
     verifierContent?: string;
     rateLimitPerMinute: number;
+    /** Approved ZBS templates by notification name; none configured = outside the window, e-mail or a flag. */
+    zbsTemplates: Record<string, ZbsTemplate>;
   };
   tokenEncryptionKey?: string;
   smtpUrl?: string;
@@ -146,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       verifierFile: c.ZALO_VERIFIER_FILE,
       verifierContent: c.ZALO_VERIFIER_CONTENT,
       rateLimitPerMinute: c.ZALO_RATE_LIMIT_PER_MIN,
+      zbsTemplates: c.ZALO_ZBS_TEMPLATE_IDS,
     },
     tokenEncryptionKey: c.TOKEN_ENCRYPTION_KEY,
     smtpUrl: c.SMTP_URL,

@@ -1,13 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import type { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import * as schema from '../db/schema.js';
 
@@ -25,7 +22,33 @@ export interface Database {
   kind: DbTarget['kind'];
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
+  /**
+   * LISTEN on a channel: `onNotify` gets the payload of every NOTIFY committed on it (a NOTIFY inside a
+   * transaction is delivered at commit, never on rollback). On a server the listener holds a connection of its
+   * own and reconnects after losing it; notifications sent meanwhile are lost, so `onReconnect` tells the caller
+   * to resynchronise. Resolves once the LISTEN is in place.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<NotificationListener>;
   close(): Promise<void>;
+}
+
+export interface NotificationHandlers {
+  onNotify(payload: string): void;
+  /** The server connection was lost and is listening again; anything sent in between was missed. */
+  onReconnect?(): void;
+  /** The server connection failed; a reconnect follows. */
+  onError?(err: unknown): void;
+}
+
+export interface NotificationListener {
+  close(): Promise<void>;
+}
+
+/** Channel names are identifiers we choose; anything else would need quoting rules we do not want. */
+const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function assertChannelName(channel: string): void {
+  if (!CHANNEL_NAME.test(channel)) throw new Error(`invalid notification channel name: ${channel}`);
 }
 
 export const migrationsFolder = fileURLToPath(new URL('../db/migrations', import.meta.url));
@@ -35,6 +58,9 @@ const MIGRATION_LOCK_KEY = 7_210_460_001;
 
 export async function openDatabase(target: DbTarget): Promise<Database> {
   if (target.kind === 'pglite') {
+    // Loaded only here: a process on a PostgreSQL server never needs the embedded engine, and loading it (through
+    // tsx) cost a web process ~40 MB of RSS.
+    const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
     const releaseLock = target.dataDir ? lockDataDir(target.dataDir) : () => undefined;
     const client = new PGlite(target.dataDir);
     await client.waitReady;
@@ -44,6 +70,13 @@ export async function openDatabase(target: DbTarget): Promise<Database> {
       kind: 'pglite',
       ping: async () => {
         await client.query('select 1');
+      },
+      // One embedded connection: LISTEN and NOTIFY share it, and PGlite delivers a transaction's
+      // notifications when its COMMIT runs.
+      listen: async (channel, handlers) => {
+        assertChannelName(channel);
+        const unsubscribe = await client.listen(channel, (payload) => handlers.onNotify(payload));
+        return { close: () => unsubscribe() };
       },
       close: async () => {
         await client.close();
@@ -59,6 +92,10 @@ export async function openDatabase(target: DbTarget): Promise<Database> {
   });
   // A dropped server connection must not crash the process; the pool reconnects on next use.
   pool.on('error', () => undefined);
+  // The pool listens only to idle clients. A checked-out one (a transaction between two statements, e.g. the
+  // outbox relay handing rows to the queue) that loses its server would emit an unhandled 'error' and kill the
+  // process; its next statement fails instead, and the pool drops the broken client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
   return {
     db,
@@ -71,7 +108,83 @@ export async function openDatabase(target: DbTarget): Promise<Database> {
         client.release();
       }
     },
+    listen: (channel, handlers) => listenOnServer(target.url, channel, handlers),
     close: () => pool.end(),
+  };
+}
+
+const LISTEN_RETRY_MIN_MS = 500;
+const LISTEN_RETRY_MAX_MS = 30_000;
+
+/**
+ * A dedicated connection (not from the pool: a pooled client would be handed to queries and lose its LISTEN),
+ * reconnected with a growing delay after an error or a server restart. The first connection must succeed, so a
+ * caller learns at once that the database is unreachable.
+ */
+async function listenOnServer(url: string, channel: string, handlers: NotificationHandlers): Promise<NotificationListener> {
+  assertChannelName(channel);
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retryMs = LISTEN_RETRY_MIN_MS;
+  let retryTimer: NodeJS.Timeout | null = null;
+
+  const connect = async (): Promise<pg.Client> => {
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    next.on('notification', (msg) => {
+      if (msg.channel === channel) handlers.onNotify(msg.payload ?? '');
+    });
+    // 'error' is followed by 'end'; both lead to one reconnect.
+    next.on('error', (err) => handlers.onError?.(err));
+    next.on('end', () => {
+      if (client === next) {
+        client = null;
+        scheduleReconnect();
+      }
+    });
+    try {
+      await next.connect();
+      await next.query(`listen ${channel}`);
+    } catch (err) {
+      await next.end().catch(() => undefined);
+      throw err;
+    }
+    return next;
+  };
+
+  const scheduleReconnect = () => {
+    if (closed || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (closed) return;
+      connect().then(
+        (next) => {
+          if (closed) {
+            void next.end().catch(() => undefined);
+            return;
+          }
+          client = next;
+          retryMs = LISTEN_RETRY_MIN_MS;
+          handlers.onReconnect?.();
+        },
+        (err: unknown) => {
+          handlers.onError?.(err);
+          retryMs = Math.min(retryMs * 2, LISTEN_RETRY_MAX_MS);
+          scheduleReconnect();
+        },
+      );
+    }, retryMs);
+    retryTimer.unref();
+  };
+
+  client = await connect();
+  return {
+    close: async () => {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      const current = client;
+      client = null;
+      await current?.end().catch(() => undefined);
+    },
   };
 }
 
@@ -112,6 +225,7 @@ export async function migrateDatabase(
   afterMigrate?: () => Promise<void>,
 ): Promise<void> {
   if (target.kind === 'pglite') {
+    const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
     await migratePglite(database.db as never, { migrationsFolder });
     await afterMigrate?.();
     return;

@@ -45,6 +45,26 @@ export function redactText(text: string): string {
   return text.replace(PHONE_IN_TEXT, '[phone]');
 }
 
+/** Drizzle puts a failed statement's bound values after `params:`; they end the message (and its line in the stack). */
+const QUERY_PARAMS_IN_MESSAGE = /\nparams: [\s\S]*$/;
+const QUERY_PARAMS_IN_STACK = /\nparams: [\s\S]*?(?=\n\s+at |$)/;
+
+/**
+ * pino's error serializer, minus what a failed query carries about the people in it: Drizzle's
+ * DrizzleQueryError repeats every bound value (a citizen's phone number, name, message text) in its message,
+ * its stack and its `params` property, and any `{ err }` logged by the job runner or an error handler went out
+ * with them. The statement itself and the database's reason stay; free text is masked like any other.
+ */
+export function serializeError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown;
+  if (out === null || typeof out !== 'object') return out;
+  const record = out as Record<string, unknown>;
+  if ('params' in record) record.params = '[redacted]';
+  if (typeof record.message === 'string') record.message = redactText(record.message.replace(QUERY_PARAMS_IN_MESSAGE, '\nparams: [redacted]'));
+  if (typeof record.stack === 'string') record.stack = redactText(record.stack.replace(QUERY_PARAMS_IN_STACK, '\nparams: [redacted]'));
+  return record;
+}
+
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
@@ -52,7 +72,7 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
       base: { app: 'pakn-desk' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: {
-        err: pino.stdSerializers.err,
+        err: serializeError,
         req: (req: { method?: string; url?: string; id?: string }) => ({
           id: req.id,
           method: req.method,

@@ -1,5 +1,3 @@
-import { registerIndicatorRoutes } from '../console/api/indicators.routes.js';
-import { registerReportSubmissionRoutes } from '../console/api/report-submissions.routes.js';
 import { loadWorkingCalendar } from '../workflows/calendar/calendar.repo.js';
 import { localDay } from '../workflows/calendar/working-calendar.js';
 import { sweepDigests, type DigestOptions } from '../workflows/nudges/daily-digest.js';
@@ -37,10 +35,8 @@ export function createReportsPart(options: ReportsPartOptions = {}): ProductPart
 
   return {
     name: 'reports',
-    http: async (app, deps) => {
-      await registerReportSubmissionRoutes(app, deps);
-      await registerIndicatorRoutes(app, deps);
-    },
+    // Its HTTP routes (POST /api/v1/report-submissions, GET /api/v1/indicators) are part of the documented JSON
+    // API: console/api/api.part.ts.
     tick: async (deps, now) => {
       const db = deps.database.db;
       const calendar = await loadWorkingCalendar(db);

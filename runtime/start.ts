@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps, type AppPart } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { databaseTargetFor, describeTarget, migrateDatabase, openDatabase, type Db } from './db.js';
+import { databaseTargetFor, describeTarget, migrateDatabase, openDatabase, type Db, type DbTarget } from './db.js';
 import { createJobRunner } from './jobs/create-runner.js';
 import type { JobRunner } from './jobs/job.js';
 import { createLogger, type Logger } from './logger.js';
@@ -34,6 +34,21 @@ export interface RunningPakn {
 
 export const TICK_EVERY_MS = 60_000;
 
+/**
+ * PostgreSQL connections of a process running jobs. A job holds a connection for each of its transactions, and a
+ * commit waits for the WAL flush (5–15 ms on the bench machine's disk), so with the pool's default of 10 the
+ * jobs of a burst (50 citizens at once: their event transactions, the outbox hand-over, the deliveries) queued
+ * for connections rather than for the server. The server merges the flushes of concurrent commits, so more
+ * connections wait for the disk at once for little CPU. A web process keeps the default: its webhook writes in
+ * batches (bot/inbound/inbound-intake.ts).
+ */
+export const WORKER_POOL_SIZE = 32;
+
+function withPoolSizeFor(role: Config['role'], target: DbTarget): DbTarget {
+  if (target.kind !== 'pg' || target.poolSize !== undefined || role === 'web') return target;
+  return { ...target, poolSize: WORKER_POOL_SIZE };
+}
+
 export async function startPakn(options: {
   config: Config;
   parts: ProductPart[];
@@ -45,7 +60,7 @@ export async function startPakn(options: {
   const { config, parts } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const target = databaseTargetFor(config);
+  const target = withPoolSizeFor(config.role, databaseTargetFor(config));
   const database = await openDatabase(target);
   const baseDeps = { config, database, clock, logger };
 

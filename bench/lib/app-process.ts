@@ -15,6 +15,8 @@ export interface AppProcess {
   readyMs: number;
   /** VmRSS of the node process running main.ts (not npx, not tsx's CLI). */
   rssMb(): number | undefined;
+  /** The pid of that node process. */
+  nodePid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -60,14 +62,16 @@ export async function startAppProcess(options: {
   }
   const readyMs = performance.now() - startedAt;
   let nodePid: number | undefined;
+  const findNodePid = () => (nodePid ??= proc.child.pid === undefined ? undefined : findScriptNodePid(proc.child.pid, MAIN));
   return {
     process: proc,
     url,
     readyMs,
     rssMb: () => {
-      nodePid ??= proc.child.pid === undefined ? undefined : findScriptNodePid(proc.child.pid, MAIN);
-      return nodePid === undefined ? undefined : readRssMb(nodePid);
+      const pid = findNodePid();
+      return pid === undefined ? undefined : readRssMb(pid);
     },
+    nodePid: findNodePid,
     stop: () => proc.stop('SIGTERM'),
   };
 }

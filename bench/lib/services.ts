@@ -63,6 +63,8 @@ export async function queryOnce<T extends pg.QueryResultRow>(url: string, text: 
 
 export interface PrivateRedis {
   url: string;
+  /** The redis-server process (for the CPU split). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   await waitFor(async () => ((await redisAnswers(port)) && child.exitCode === null ? true : undefined), { timeoutMs: 10_000, what: `redis-server on ${port}` });
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

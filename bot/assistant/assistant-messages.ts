@@ -26,6 +26,11 @@ export const ASSISTANT_TEXTS = {
     ].join('\n'),
   notLinked: 'Tài khoản Zalo này chưa gắn với cán bộ đang hoạt động. Vui lòng liên hệ quản trị hệ thống.',
 
+  linkAskCode: 'Anh/chị gửi "liên kết" kèm mã 6 chữ số do quản trị viên cấp trên bảng điều khiển (Quản trị → Cán bộ), ví dụ: liên kết 123456',
+  linkTooManyFailures: (maxFailures: number, minutes: number) =>
+    `Tài khoản Zalo này đã nhập sai mã liên kết ${maxFailures} lần trong 1 giờ nên tạm thời không thể liên kết. Vui lòng thử lại sau ${minutes} phút hoặc liên hệ quản trị viên.`,
+  linkFailuresLeft: (left: number) => `Anh/chị còn ${left} lần thử trong 1 giờ.`,
+
   myCasesEmpty: 'Anh/chị hiện không có phản ánh nào đang chờ xử lý.',
   myCases: (lines: readonly CaseLine[], total: number) =>
     [

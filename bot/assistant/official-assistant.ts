@@ -16,6 +16,7 @@ import { queryButton, type OutgoingMessage } from '../conversation/outgoing.js';
 import { matchAssistantCommand, type AssistantCommand } from './assistant-commands.js';
 import { ASSISTANT_TEXTS as T, type CaseLine } from './assistant-messages.js';
 import { findCaseByCode, findOldestOwedPeriod, listMyOpenCases, loadAssistantOfficial, type AssistantOfficial } from './assistant.repo.js';
+import { mayMarkOwnReport, mayReviewSubmissions } from '../../workflows/reports/report-permissions.js';
 
 /** Zalo messages are read on a phone: ten lines of cases are a screen. */
 const MAX_CASES_LISTED = 10;
@@ -114,9 +115,7 @@ function resolvePeriod(
 async function replyReportStatus(ctx: Context, command: Extract<AssistantCommand, { type: 'report_status' }>): Promise<OutgoingMessage[]> {
   const regime = await findRegimeByCode(ctx.tx, command.regimeCode);
   if (!regime || !regime.active) return text(T.unknownRegime(command.regimeCode, await regimeCodes(ctx.tx)));
-  const roles = ctx.official.actor.roles;
-  const isReceivingLeader = ctx.official.unitId === regime.receivingUnitId && roles.includes('unit_leader');
-  if (!isReceivingLeader && !roles.includes('admin')) return text(T.notReceivingLeader(regime.name));
+  if (!mayReviewSubmissions(ctx.official.actor, regime)) return text(T.notReceivingLeader(regime.name));
 
   // By default the latest period whose deadline has come: the one whose missing reports can be chased.
   const period = resolvePeriod(regime, ctx, command.period, () => (findLatestDuePeriod(regime, ctx.calendar, ctx.now) ?? findCurrentPeriod(regime, ctx.calendar, ctx.now)?.current)?.key);
@@ -142,8 +141,7 @@ async function replyReportStatus(ctx: Context, command: Extract<AssistantCommand
 async function replySubmitReport(ctx: Context, command: Extract<AssistantCommand, { type: 'submit_report' }>): Promise<OutgoingMessage[]> {
   const regime = await findRegimeByCode(ctx.tx, command.regimeCode);
   if (!regime || !regime.active) return text(T.unknownRegime(command.regimeCode, await regimeCodes(ctx.tx)));
-  const roles = ctx.official.actor.roles;
-  if (!roles.includes('unit_leader') && !roles.includes('handler')) return text(T.submitNotAllowedRole);
+  if (!mayMarkOwnReport(ctx.official.actor)) return text(T.submitNotAllowedRole);
   if (!regime.selfSubmit) return text(reportErrorMessage('self_submit_not_allowed'));
   const unit = await findUnitById(ctx.tx, ctx.official.unitId);
   if (!unit || !isUnitObliged(regime, unit)) return text(T.notObliged(ctx.official.unitName, regime.name));

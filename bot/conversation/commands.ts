@@ -16,6 +16,18 @@ export function findCaseCode(text: string): string | undefined {
   return m ? `PA-${m[1]}-${m[2]!.padStart(6, '0')}` : undefined;
 }
 
+/**
+ * "liên kết 123456", "Lien ket: 123 456", "#lien-ket 123456": an official sends the one-time code from the
+ * console (Quản trị → Cán bộ) to link this Zalo account. Only digits may follow, so a citizen's sentence that
+ * starts with the words ("liên kết giao thông…") is not taken for it. The code is '' when none was given.
+ */
+const LINK_COMMAND = /^#?lien[\s-]?ket\s*:?\s*([\d\s.-]*)$/;
+
+export function matchLinkCommand(text: string): { code: string } | undefined {
+  const m = LINK_COMMAND.exec(foldVietnamese(text).replace(/[.!?]+$/, '').trim());
+  return m ? { code: (m[1] ?? '').replace(/\D/g, '') } : undefined;
+}
+
 export const RATING_PAYLOAD = (code: string, rating: 'hai_long' | 'chap_nhan' | 'chua_hai_long') => `#danh-gia:${code}:${rating}`;
 
 /**

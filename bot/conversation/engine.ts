@@ -1,12 +1,14 @@
-import { and, eq } from 'drizzle-orm';
-import { contacts, conversations, messages } from '../../db/schema.js';
+import { and, count, desc, eq, gt, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
+import { cases, contacts, conversations, messages } from '../../db/schema.js';
 import type { Tx } from '../../runtime/db.js';
 import type { TemplateRenderer } from '../../runtime/templates.js';
 import { insertOutbox } from '../../runtime/outbox/outbox.js';
 import { formatVnDate } from '../../workflows/calendar/working-calendar.js';
+import { signalCaseChange } from '../../workflows/cases/case-change-signal.js';
+import { OPEN_STATUSES } from '../../workflows/cases/case-status.js';
 import { countsAsInteraction, recordFollowerState, recordInteraction } from '../zalo/interaction-window.js';
 import type { TZaloEvent } from '../zalo/webhook.schema.js';
-import { matchCitizenCommand, RATING_PAYLOAD } from './commands.js';
+import { matchCitizenCommand, matchLinkCommand, RATING_PAYLOAD } from './commands.js';
 import {
   advanceIntake,
   promptFor,
@@ -55,12 +57,19 @@ export interface CaseGateway {
 /** Officials linked to a Zalo account get their own assistant instead of the citizen menu. */
 export type OfficialAssistant = (tx: Tx, input: { officialId: number; text: string; now: Date }) => Promise<OutgoingMessage[] | undefined>;
 
+/** "liên kết <mã>": links the sender's Zalo account to an official; the replies, and the official when linked. */
+export type OfficialLinker = (
+  tx: Tx,
+  input: { zaloUserId: string; code: string; now: Date },
+) => Promise<{ messages: OutgoingMessage[]; officialId?: number }>;
+
 export interface ConversationDeps {
   templates: TemplateRenderer;
   cases: CaseGateway;
   loadReference(tx: Tx): Promise<{ categories: Array<{ id: number; name: string }>; places: PlaceMatcher }>;
   findLinkedOfficial(tx: Tx, zaloUserId: string): Promise<{ id: number } | undefined>;
   officialAssistant?: OfficialAssistant;
+  linkOfficial?: OfficialLinker;
 }
 
 type ConversationRow = typeof conversations.$inferSelect;
@@ -175,6 +184,7 @@ export async function handleZaloEvent(
       deliveryStatus: 'sent',
       at: now,
     });
+    if (caseId !== undefined) await signalCaseChange(tx, { caseId, kind: 'message' });
     return 'done';
   }
 
@@ -188,14 +198,24 @@ export async function handleZaloEvent(
 
   if (countsAsInteraction(event)) await recordInteraction(tx, userId, now, { follower: event.type === 'follow' ? true : undefined });
 
+  // An official linking this Zalo account, whether it is known as a citizen, not known, or linked already.
+  const link = event.type === 'text' && deps.linkOfficial ? matchLinkCommand(event.text) : undefined;
+  if (link && deps.linkOfficial) {
+    const linked = await deps.linkOfficial(tx, { zaloUserId: userId, code: link.code, now });
+    const recipient = { userId, contactId: null, ...(linked.officialId === undefined ? {} : { officialId: linked.officialId }) };
+    await insertOutbox(tx, [{ key: `reply:${input.inboundEventId}`, kind: 'zalo', recipient, data: { messages: linked.messages, reply: true } }], now);
+    return 'done';
+  }
+
   const replies: OutgoingMessage[] = [];
   const official = await deps.findLinkedOfficial(tx, userId);
   const contact = official ? undefined : await ensureContact(tx, userId, now);
   const text = messageTextOf(event);
 
   if (contact && event.type !== 'follow') {
+    const caseId = await deps.cases.latestOpenCaseId(tx, contact.id);
     await tx.insert(messages).values({
-      caseId: (await deps.cases.latestOpenCaseId(tx, contact.id)) ?? null,
+      caseId: caseId ?? null,
       contactId: contact.id,
       zaloUserId: userId,
       direction: 'in',
@@ -207,6 +227,7 @@ export async function handleZaloEvent(
       deliveryStatus: 'received',
       at: now,
     });
+    if (caseId !== undefined) await signalCaseChange(tx, { caseId, kind: 'message' });
   }
 
   if (official && event.type === 'text' && deps.officialAssistant) {
@@ -299,9 +320,46 @@ async function converseWithCitizen(
     return [...replies, { type: 'text', text: t('info-received', { code: awaiting.code }) }];
   }
 
+  // A citizen answering an official's chat message is talking to that official, who reads it on the case page.
+  const chat = userInput && userInput.type !== 'contact_info' ? await openStaffChat(tx, contact.id, now) : undefined;
+  if (chat) return chat.firstReply ? [...replies, { type: 'text', text: t('message-to-official', { code: chat.caseCode }) }] : replies;
+
   if (userInput?.type === 'media') return [...replies, { type: 'text', text: t('media-outside-dialog') }, ...menuMessages(t)];
   const shown = event.type === 'text' ? event.text.slice(0, 60) : '…';
   return [...replies, { type: 'text', text: t('unknown-input', { input: shown }) }, ...menuMessages(t)];
+}
+
+/** How long after an official's last chat message the citizen's free text is taken as an answer to it. */
+const STAFF_CHAT_WINDOW_MS = 48 * 60 * 60 * 1000;
+
+/**
+ * The open case on which an official wrote to this citizen within the chat window (from the console or from
+ * Zalo's own OA app), and whether the citizen's message just stored is the first one since: only that one is
+ * acknowledged, so a conversation with the official is not interleaved with bot replies.
+ */
+async function openStaffChat(tx: Tx, contactId: number, now: Date): Promise<{ caseCode: string; firstReply: boolean } | undefined> {
+  const since = new Date(now.getTime() - STAFF_CHAT_WINDOW_MS);
+  const [staff] = await tx
+    .select({ caseId: messages.caseId, at: messages.at, caseCode: cases.code })
+    .from(messages)
+    .innerJoin(cases, eq(cases.id, messages.caseId))
+    .where(
+      and(
+        eq(messages.contactId, contactId),
+        eq(messages.direction, 'out'),
+        gte(messages.at, since),
+        or(isNotNull(messages.officialId), sql`${messages.payload}->>'via' = 'oa_app'`),
+        inArray(cases.status, [...OPEN_STATUSES, 'answered']),
+      ),
+    )
+    .orderBy(desc(messages.at))
+    .limit(1);
+  if (!staff?.caseId) return undefined;
+  const [answers] = await tx
+    .select({ n: count() })
+    .from(messages)
+    .where(and(eq(messages.caseId, staff.caseId), eq(messages.contactId, contactId), eq(messages.direction, 'in'), gt(messages.at, staff.at)));
+  return { caseCode: staff.caseCode, firstReply: (answers?.n ?? 0) <= 1 };
 }
 
 async function lookupCase(deps: ConversationDeps, tx: Tx, code: string | undefined, contactId: number, t: ReturnType<typeof say>): Promise<OutgoingMessage[]> {

@@ -11,8 +11,8 @@ import type { Db } from '../../runtime/db.js';
  *
  * Every row has an order: `data.seq` when it was forwarded from a workflow notification (the id of the
  * row the workflow wrote, carried through fan-out), else its own id. Before sending, a 'zalo' row waits
- * while an earlier row for the same person is still on its way: a 'zalo' row to the same Zalo user, or a
- * 'notify' row to the same contact/official that has not been routed yet. Only rows being sent or due
+ * while an earlier row for the same person is still on its way: a 'zalo' row to the same Zalo user, a 'zbs'
+ * template row to the same contact/official, or a 'notify' row to them that has not been routed yet. Only rows being sent or due
  * now count, so a row waiting for a retry later never holds the others back, and the wait is bounded:
  * a stuck predecessor delays a message, it never blocks it.
  */
@@ -42,11 +42,14 @@ export async function findEarlierDelivery(db: Db, target: DeliveryOrderTarget, n
   if (target.contactId) {
     samePerson.push(
       and(eq(outbox.kind, 'notify'), sql`${outbox.recipient}->>'type' = 'contact'`, sql`${outbox.recipient}->>'contactId' = ${String(target.contactId)}`)!,
+      // A ZBS template message to the same person (outside the window) names the contact, not the Zalo user.
+      and(eq(outbox.kind, 'zbs'), sql`${outbox.recipient}->>'contactId' = ${String(target.contactId)}`)!,
     );
   }
   if (target.officialId) {
     samePerson.push(
       and(eq(outbox.kind, 'notify'), sql`${outbox.recipient}->>'type' = 'official'`, sql`${outbox.recipient}->>'officialId' = ${String(target.officialId)}`)!,
+      and(eq(outbox.kind, 'zbs'), sql`${outbox.recipient}->>'officialId' = ${String(target.officialId)}`)!,
     );
   }
   const [row] = await db

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { messages, outbox } from '../../db/schema.js';
 import type { Db } from '../../runtime/db.js';
 import type { Clock } from '../../runtime/clock.js';
-import type { DeliveryResult, OutboxRow } from '../../runtime/outbox/outbox.js';
+import { insertOutbox, type DeliveryResult, type OutboxRow } from '../../runtime/outbox/outbox.js';
 import type { OutgoingMessage } from '../conversation/outgoing.js';
 import { ZaloApiError } from '../zalo/zalo-errors.js';
 import type { ZaloClient } from '../zalo/api-client.js';
@@ -15,6 +15,19 @@ const ZZaloData = z.object({ messages: z.array(z.custom<OutgoingMessage>((v) => 
 
 /** A failure of one message in a row re-sends only what did not go out yet. */
 const ZProgress = z.object({ sent: z.number().int().min(0) }).partial();
+
+/**
+ * The e-mail a notification goes out as when Zalo itself says the person cannot be reached there now (window
+ * closed, `-230`/`-232`…): the notification router attaches it when it knows an address (notify-sender.ts).
+ */
+export const ZZaloFallback = z.object({
+  email: z.object({
+    recipient: z.object({ email: z.string().min(1), name: z.string().optional() }),
+    template: z.string().min(1),
+    data: z.record(z.string(), z.unknown()),
+  }),
+});
+export type TZaloFallback = z.infer<typeof ZZaloFallback>;
 
 export function createZaloSender(deps: { db: Db; client: ZaloClient; clock: Clock }) {
   return async function sendZaloRow(row: OutboxRow): Promise<DeliveryResult> {
@@ -63,9 +76,22 @@ export function createZaloSender(deps: { db: Db; client: ZaloClient; clock: Cloc
       } catch (err) {
         if (err instanceof ZaloApiError) {
           const error = `zalo ${err.kind}${err.code === undefined ? '' : ` ${err.code}`}: ${err.message}`;
-          if (err.kind === 'transient' || err.kind === 'auth') return { ok: false, retry: true, error };
-          // Not reachable in Zalo (window closed, blocked): never retried, a human or another channel takes over.
-          if (err.kind === 'unreachable') return { ok: false, retry: false, flag: true, error };
+          if (err.kind === 'transient' || err.kind === 'auth') {
+            return { ok: false, retry: true, error, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+          }
+          // Not reachable in Zalo (window closed, blocked): never retried. A notification whose recipient has an
+          // e-mail address goes out by e-mail instead (the design's fallback); anything else is for a human.
+          if (err.kind === 'unreachable') {
+            const fallback = ZZaloFallback.safeParse(row.data.fallback);
+            if (!fallback.success) return { ok: false, retry: false, flag: true, error };
+            const { recipient: to, template, data: emailData } = fallback.data.email;
+            await insertOutbox(
+              deps.db,
+              [{ key: `${row.key}:email`, kind: 'email', recipient: to, template, data: emailData, caseId: row.caseId }],
+              deps.clock.now(),
+            );
+            return { ok: true, channel: 'email', result: { sent, fallback: 'email', zaloError: error.slice(0, 500) } };
+          }
           return { ok: false, retry: false, error };
         }
         return { ok: false, retry: true, error: err instanceof Error ? err.message : String(err) };

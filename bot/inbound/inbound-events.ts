@@ -1,17 +1,24 @@
 import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
 import { inboundEvents } from '../../db/schema.js';
-import type { Db, Queryable, Tx } from '../../runtime/db.js';
+import { queryRows, type Db, type Queryable, type Tx } from '../../runtime/db.js';
 
 /** A failing event is retried with the user's next events, then left for an operator. */
 const MAX_EVENT_ATTEMPTS = 5;
 
 export type InboundEventRow = typeof inboundEvents.$inferSelect;
 
+export interface InboundEventInput {
+  dedupeKey: string;
+  eventName: string;
+  senderId: string | null;
+  raw: string;
+  receivedAt: Date;
+}
+
+export type StoreInboundOutcome = { inserted: true; id: number } | { inserted: false };
+
 /** Stores a verified webhook event once; a re-delivery of the same key inserts nothing. */
-export async function storeInboundEvent(
-  q: Queryable,
-  event: { dedupeKey: string; eventName: string; senderId: string | null; raw: string; receivedAt: Date },
-): Promise<{ inserted: true; id: number } | { inserted: false }> {
+export async function storeInboundEvent(q: Queryable, event: InboundEventInput): Promise<StoreInboundOutcome> {
   const rows = await q
     .insert(inboundEvents)
     .values({ source: 'zalo', ...event })
@@ -19,6 +26,45 @@ export async function storeInboundEvent(
     .returning({ id: inboundEvents.id });
   const row = rows[0];
   return row ? { inserted: true, id: row.id } : { inserted: false };
+}
+
+/**
+ * Stores several verified webhook events in one statement (one commit), with exactly the dedupe of
+ * storeInboundEvent: an event whose key is already stored inserts nothing, and of two events with one key in the
+ * same call the first is the one stored, as if they had come one after the other. Outcomes are in input order;
+ * ids grow in input order, so a user's events keep the order they arrived in.
+ */
+export async function storeInboundEvents(q: Queryable, events: readonly InboundEventInput[]): Promise<StoreInboundOutcome[]> {
+  if (events.length === 0) return [];
+  const firstOfKey = new Map<string, number>();
+  const unique: InboundEventInput[] = [];
+  events.forEach((event, index) => {
+    if (firstOfKey.has(event.dedupeKey)) return;
+    firstOfKey.set(event.dedupeKey, index);
+    unique.push(event);
+  });
+  // One array per column: the statement's text and parameter count do not depend on how many events it carries.
+  const column = <T>(pick: (event: InboundEventInput) => T) => sql.param(unique.map(pick));
+  const rows = await queryRows<{ id: string | number; dedupe_key: string }>(
+    q,
+    sql`insert into ${inboundEvents} (source, dedupe_key, event_name, sender_id, raw, received_at)
+        select 'zalo', e.dedupe_key, e.event_name, e.sender_id, e.raw, e.received_at::timestamptz
+        from unnest(
+          ${column((e) => e.dedupeKey)}::text[],
+          ${column((e) => e.eventName)}::text[],
+          ${column((e) => e.senderId)}::text[],
+          ${column((e) => e.raw)}::text[],
+          ${column((e) => e.receivedAt.toISOString())}::text[]
+        ) with ordinality as e(dedupe_key, event_name, sender_id, raw, received_at, ord)
+        order by e.ord
+        on conflict do nothing
+        returning id, dedupe_key`,
+  );
+  const idOfKey = new Map(rows.map((row) => [row.dedupe_key, Number(row.id)]));
+  return events.map((event, index) => {
+    const id = firstOfKey.get(event.dedupeKey) === index ? idOfKey.get(event.dedupeKey) : undefined;
+    return id === undefined ? { inserted: false } : { inserted: true, id };
+  });
 }
 
 /**

@@ -29,12 +29,33 @@ const UNQUOTED_ID = new RegExp(`(?<!\\\\)"(${ID_KEYS.join('|')})"(\\s*:\\s*)(-?\
  * JSON.parse, for anything stored or forwarded.
  */
 export function parseZaloJson(raw: string): unknown {
-  return JSON.parse(raw.replace(UNQUOTED_ID, '"$1"$2"$3"'));
+  return JSON.parse(raw.replace(UNQUOTED_ID, '"$1"$2"$3"'), (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value));
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * What PostgreSQL can store: text and jsonb refuse NUL, and jsonb refuses a lone surrogate (`"\ud800"`, valid
+ * JSON but not Unicode, e.g. an emoji cut in half). Either one, in an id or a message text, failed the webhook
+ * with a 500, or the event's processing over and over, holding the user's later messages back behind it.
+ */
+function storableText(value: string): string {
+  const withoutNul = value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  return withoutNul.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/**
+ * Longest id we accept (Zalo's are ≤ 19 digits, message ids a few dozen characters). Ids end up in unique
+ * and lookup indexes, where PostgreSQL refuses entries over about 2.7 kB: an absurd one makes the event
+ * "not understood" (kept, not processed) instead of failing the webhook.
+ */
+export const ZALO_ID_MAX_LENGTH = 256;
+/** Event names are short words (§2.2); a longer one is not an event we know. */
+export const ZALO_EVENT_NAME_MAX_LENGTH = 100;
 
 /** An id: always a string. A number only passes when it is still exact. */
 const ZId = z.union([
-  z.string(),
+  z.string().max(ZALO_ID_MAX_LENGTH),
   z
     .number()
     .refine((n) => Number.isSafeInteger(n), 'id is a number beyond 2^53; parse the raw body with parseZaloJson')
@@ -60,7 +81,7 @@ export const ZZaloEnvelope = z.looseObject({
   app_id: ZId.nullish(),
   oa_id: ZId.nullish(),
   user_id_by_app: ZId.nullish(),
-  event_name: z.string().min(1),
+  event_name: z.string().min(1).max(ZALO_EVENT_NAME_MAX_LENGTH),
   timestamp: ZTimestamp.nullish(),
   sender: ZParty.nullish(),
   recipient: ZParty.nullish(),

@@ -3,8 +3,10 @@ import type { AppDeps } from '../../runtime/app.js';
 import { registerApiTokenAdminRoutes } from './api-tokens/api-tokens.routes.js';
 import { registerCalendarAdminRoutes } from './calendar/calendar-days.routes.js';
 import { registerCategoryAdminRoutes } from './categories/categories.routes.js';
+import { registerNudgeRuleAdminRoutes } from './nudges/nudge-rules.routes.js';
 import { registerOfficialAdminRoutes } from './officials/officials.routes.js';
 import { ADMIN_SECTIONS, renderAdminPage, requireAdmin } from './admin-page.js';
+import { registerReportingRegimeAdminRoutes } from './reporting/reporting-regimes.routes.js';
 import { registerRoutingRuleAdminRoutes } from './routing/routing-rules.routes.js';
 import { registerSlaRuleAdminRoutes } from './sla/sla-rules.routes.js';
 import { registerTemplateAdminRoutes } from './templates/templates.routes.js';
@@ -17,7 +19,9 @@ const SECTION_HINTS: Record<(typeof ADMIN_SECTIONS)[number]['key'], string> = {
   categories: 'Danh mục lĩnh vực và đơn vị xử lý mặc định.',
   routing: 'Lĩnh vực × phường, xã → đơn vị xử lý, theo độ ưu tiên.',
   sla: 'Thời hạn từng bước xử lý và căn cứ pháp lý.',
+  nudges: 'Nhắc trước hạn, khi quá hạn và chuyển lên lãnh đạo, Văn phòng theo từng bước.',
   calendar: 'Ngày nghỉ lễ, Tết và ngày làm việc bù.',
+  reporting: 'Báo cáo định kỳ, đột xuất: kỳ, ngày chốt số liệu, hạn gửi, đơn vị phải nộp.',
   templates: 'Nội dung tin nhắn Zalo, thư điện tử và mẫu trả lời, có xem trước.',
   zalo: 'Trạng thái mã truy cập Official Account và webhook.',
   'api-tokens': 'Mã truy cập cho hệ thống bên ngoài dùng API, gắn với một cán bộ.',
@@ -40,7 +44,9 @@ export async function registerAdminRoutes(scope: FastifyInstance, deps: AppDeps)
       await registerCategoryAdminRoutes(admin, db);
       await registerRoutingRuleAdminRoutes(admin, db);
       await registerSlaRuleAdminRoutes(admin, db);
+      await registerNudgeRuleAdminRoutes(admin, db);
       await registerCalendarAdminRoutes(admin, deps);
+      await registerReportingRegimeAdminRoutes(admin, deps);
       await registerTemplateAdminRoutes(admin, deps);
       await registerZaloStatusAdminRoutes(admin, deps);
       await registerApiTokenAdminRoutes(admin, deps);

@@ -5,6 +5,8 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { AppDeps, AppPart } from '../../runtime/app.js';
 import { registerOpen311 } from '../open311/open311.routes.js';
 import { registerCasesApi } from './cases-api.routes.js';
+import { registerIndicatorRoutes } from './indicators.routes.js';
+import { registerReportSubmissionRoutes } from './report-submissions.routes.js';
 
 export const API_PREFIX = '/api/v1';
 export const API_DOCS_PATH = '/docs';
@@ -15,7 +17,15 @@ export const API_DOCS_PATH = '/docs';
  * console's HTML pages); the schemas are the routes' own zod schemas.
  */
 export const API_PARTS: AppPart[] = [
-  async (scope, deps) => scope.register(async (api) => registerCasesApi(api, deps), { prefix: API_PREFIX }),
+  async (scope, deps) =>
+    scope.register(
+      async (api) => {
+        await registerCasesApi(api, deps);
+        await registerReportSubmissionRoutes(api, deps);
+        await registerIndicatorRoutes(api, deps);
+      },
+      { prefix: API_PREFIX },
+    ),
   registerOpen311,
 ];
 

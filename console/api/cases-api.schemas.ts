@@ -1,3 +1,4 @@
+import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
 import { CASE_COMMAND_TYPES, ZCaseCommand } from '../../workflows/cases/case-commands.js';
 import { CASE_RATINGS, CASE_STATUSES } from '../../workflows/cases/case-status.js';
@@ -73,3 +74,9 @@ export const ZApiError = z.object({
   message: z.string(),
   details: z.unknown().optional(),
 });
+
+/**
+ * A route's validatorCompiler when its schema is there for the OpenAPI document only: the handler parses the
+ * input itself, after the token check, to name refused fields in Vietnamese.
+ */
+export const DOCUMENTED_ONLY: FastifySchemaCompiler<unknown> = () => (data) => ({ value: data });

@@ -6,6 +6,7 @@ import { localDay } from '../../workflows/calendar/working-calendar.js';
 import { computeCaseIndicators, findCategoryIdByCode, INDICATOR_GROUPINGS, toReceiptWindow } from '../../workflows/reports/case-indicators.js';
 import { findUnitByCode } from '../../workflows/reports/report.repo.js';
 import { authenticateApiToken, type ApiScope } from './api-token-auth.js';
+import { DOCUMENTED_ONLY, ZApiError } from './cases-api.schemas.js';
 
 const localDate = z
   .string()
@@ -14,12 +15,39 @@ const localDate = z
 
 export const ZIndicatorQuery = z.object({
   /** First local day of receipt (inclusive); default 1 January of this year. */
-  from: localDate.optional(),
+  from: localDate.optional().describe('Ngày tiếp nhận từ (YYYY-MM-DD, giờ Hà Nội); mặc định 01/01 năm nay'),
   /** Last local day of receipt (inclusive); default today. */
-  to: localDate.optional(),
-  unitCode: z.string().trim().min(1).max(32).optional(),
-  categoryCode: z.string().trim().min(1).max(64).optional(),
-  groupBy: z.enum(INDICATOR_GROUPINGS).default('unit'),
+  to: localDate.optional().describe('Ngày tiếp nhận đến hết ngày (YYYY-MM-DD); mặc định hôm nay'),
+  unitCode: z.string().trim().min(1).max(32).optional().describe('Chỉ hồ sơ của đơn vị chủ trì có mã này'),
+  categoryCode: z.string().trim().min(1).max(64).optional().describe('Chỉ hồ sơ thuộc lĩnh vực có mã này'),
+  groupBy: z.enum(INDICATOR_GROUPINGS).default('unit').describe('Nhóm theo đơn vị (unit), lĩnh vực (category) hoặc tháng (month)'),
+});
+
+const ZIndicatorCounts = z.object({
+  received: z.number().int().describe('Số hồ sơ tiếp nhận trong khoảng'),
+  handled: z.number().int().describe('Đã xử lý xong: đã trả lời, hoàn thành, từ chối hoặc gộp'),
+  answered: z.number().int(),
+  answeredOnTime: z.number().int(),
+  onTimeRate: z.number().nullable().describe('answeredOnTime / answered; null khi chưa có trả lời'),
+  overdue: z.number().int().describe('Đang xử lý và đã quá hạn trả lời'),
+  rated: z.number().int(),
+  satisfied: z.number().int().describe('Đánh giá hài lòng hoặc chấp nhận'),
+  satisfactionRate: z.number().nullable().describe('satisfied / rated; null khi chưa có đánh giá'),
+});
+
+export const ZIndicatorResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  groupBy: z.enum(INDICATOR_GROUPINGS),
+  filters: z.object({ unitCode: z.string().nullable(), categoryCode: z.string().nullable() }),
+  generatedAt: z.string().describe('ISO 8601 (UTC)'),
+  totals: ZIndicatorCounts,
+  groups: z.array(
+    ZIndicatorCounts.extend({
+      key: z.string().nullable().describe('Mã đơn vị, mã lĩnh vực hoặc YYYY-MM; null khi hồ sơ chưa có đơn vị/lĩnh vực'),
+      label: z.string(),
+    }),
+  ),
 });
 
 const QUERY_LABELS: Record<string, string> = {
@@ -47,13 +75,22 @@ function requireScope(db: Db, scope: ApiScope): preHandlerAsyncHookHandler {
 }
 
 /**
- * GET /api/v1/indicators — received, handled, on-time rate, overdue and satisfaction over cases received in
- * [from, to] (local days), filtered by unit and/or category, grouped by unit, category or month.
- * Token scope `indicators:read`.
+ * GET /api/v1/indicators (registered under the API prefix, in the documented scope of api.part.ts) — received,
+ * handled, on-time rate, overdue and satisfaction over cases received in [from, to] (local days), filtered by
+ * unit and/or category, grouped by unit, category or month. Token scope `indicators:read`. The query schema
+ * documents the route; the handler parses it itself, after the token check, with Vietnamese messages.
  */
 export const registerIndicatorRoutes: AppPart = async (app, deps) => {
   const db = deps.database.db;
-  app.get('/api/v1/indicators', { preHandler: requireScope(db, 'indicators:read') }, async (req, reply) => {
+  const schema = {
+    tags: ['Chỉ tiêu thống kê'],
+    summary: 'Chỉ tiêu tiếp nhận, xử lý, đúng hạn, quá hạn và mức độ hài lòng',
+    description: 'Mã truy cập cần quyền indicators:read. Tính trên hồ sơ tiếp nhận trong [from, to] theo ngày giờ Hà Nội.',
+    security: [{ bearerAuth: [] }],
+    querystring: ZIndicatorQuery,
+    response: { 200: ZIndicatorResponse, 400: ZApiError, 401: ZApiError, 403: ZApiError, 404: ZApiError },
+  };
+  app.get('/indicators', { schema, validatorCompiler: DOCUMENTED_ONLY, preHandler: requireScope(db, 'indicators:read') }, async (req, reply) => {
     const parsed = ZIndicatorQuery.safeParse(req.query ?? {});
     const now = deps.clock.now();
     const today = localDay(now);

@@ -4,17 +4,34 @@ import type { AppPart } from '../../runtime/app.js';
 import type { Db } from '../../runtime/db.js';
 import { reportErrorMessage, type ReportErrorCode } from '../../workflows/reports/report-errors.js';
 import { recordReportPush, type ObligationView } from '../../workflows/reports/report-obligations.js';
+import { REPORT_STATUSES } from '../../workflows/reports/reporting-regime.js';
 import { authenticateApiToken, type ApiScope } from './api-token-auth.js';
+import { DOCUMENTED_ONLY, ZApiError } from './cases-api.schemas.js';
 
 export const ZReportSubmissionBody = z.object({
-  regimeCode: z.string().trim().min(1).max(64),
-  unitCode: z.string().trim().min(1).max(32),
-  periodKey: z.string().trim().min(1).max(32),
-  status: z.enum(['da_nop', 'tra_lai']),
-  submittedAt: z.iso.datetime({ offset: true }),
-  externalRef: z.string().trim().min(1).max(200),
+  regimeCode: z.string().trim().min(1).max(64).describe('Mã chế độ báo cáo, ví dụ ktxh-thang'),
+  unitCode: z.string().trim().min(1).max(32).describe('Mã đơn vị: mã GSO 5 số của phường/xã hoặc mã sở, ngành'),
+  periodKey: z.string().trim().min(1).max(32).describe('Kỳ báo cáo, ví dụ 2026-01, 2026-Q1, 2026'),
+  status: z.enum(['da_nop', 'tra_lai']).describe('da_nop: đơn vị đã nộp; tra_lai: đơn vị nhận trả lại báo cáo'),
+  submittedAt: z.iso.datetime({ offset: true }).describe('Thời điểm nộp hoặc trả lại, ISO 8601 có múi giờ'),
+  externalRef: z.string().trim().min(1).max(200).describe('Mã văn bản trên hệ thống báo cáo; cùng mã gửi lại là cùng một lần nộp'),
 });
 export type TReportSubmissionBody = z.infer<typeof ZReportSubmissionBody>;
+
+export const ZReportSubmissionResponse = z.object({
+  ok: z.literal(true),
+  submission: z.object({
+    regimeCode: z.string(),
+    unitCode: z.string(),
+    periodKey: z.string(),
+    periodLabel: z.string(),
+    status: z.enum(REPORT_STATUSES),
+    statusLabel: z.string(),
+    dueAt: z.string().describe('Hạn nộp, ISO 8601 (UTC)'),
+    submittedAt: z.string().nullable().describe('ISO 8601 (UTC); null khi chưa nộp'),
+    externalRef: z.string().nullable(),
+  }),
+});
 
 /** What the reporting system's operators read when a push is refused, field by field. */
 const FIELD_LABELS: Record<keyof TReportSubmissionBody, string> = {
@@ -72,13 +89,24 @@ function requireScope(db: Db, scope: ApiScope): preHandlerAsyncHookHandler {
 const tokenNames = new WeakMap<FastifyRequest, string>();
 
 /**
- * POST /api/v1/report-submissions: the city's reporting system tells us a unit submitted a report (or that it
- * was returned). Token scope `reports:write`. Idempotent: the same push (same externalRef) answers 200 with
- * the same body, plus `Idempotent-Replayed: true` from the second time on.
+ * POST /api/v1/report-submissions (registered under the API prefix, in the documented scope of api.part.ts): the
+ * city's reporting system tells us a unit submitted a report (or that it was returned). Token scope
+ * `reports:write`. Idempotent: the same push (same externalRef) answers 200 with the same body, plus
+ * `Idempotent-Replayed: true` from the second time on. The body schema documents the route; the handler parses
+ * it itself, after the token check, so an unauthenticated caller learns nothing and a refused field is named in
+ * Vietnamese.
  */
 export const registerReportSubmissionRoutes: AppPart = async (app, deps) => {
   const db = deps.database.db;
-  app.post('/api/v1/report-submissions', { preHandler: requireScope(db, 'reports:write') }, async (req, reply) => {
+  const schema = {
+    tags: ['Báo cáo định kỳ'],
+    summary: 'Ghi nhận đơn vị đã nộp (hoặc bị trả lại) một báo cáo định kỳ',
+    description: 'Mã truy cập cần quyền reports:write. Gửi lại cùng externalRef trả về cùng kết quả, kèm tiêu đề Idempotent-Replayed: true.',
+    security: [{ bearerAuth: [] }],
+    body: ZReportSubmissionBody,
+    response: { 200: ZReportSubmissionResponse, 400: ZApiError, 401: ZApiError, 403: ZApiError, 404: ZApiError, 409: ZApiError },
+  };
+  app.post('/report-submissions', { schema, validatorCompiler: DOCUMENTED_ONLY, preHandler: requireScope(db, 'reports:write') }, async (req, reply) => {
     const parsed = ZReportSubmissionBody.safeParse(req.body ?? {});
     if (!parsed.success) {
       const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '')))].filter((f): f is keyof TReportSubmissionBody => f in FIELD_LABELS);

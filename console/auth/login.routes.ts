@@ -7,7 +7,7 @@ import { ensureCsrfToken } from '../csrf.js';
 import { renderPage } from '../page-renderer.js';
 import type { DbSessionStore } from '../session-store.js';
 import { isLockedOut, LOGIN_MESSAGES, minutesLeft } from './login-lockout.js';
-import { findConsoleOfficial, findCredentialsByLogin, recordFailedLogin, recordSuccessfulLogin } from './official-auth.repo.js';
+import { claimLoginAttempt, findConsoleOfficial, findCredentialsByLogin, recordSuccessfulLogin } from './official-auth.repo.js';
 import { INBOX_PATH, LOGIN_PATH, mayUseConsole, readReturnTo } from './session-auth.js';
 
 export const ZLoginForm = z.object({
@@ -81,8 +81,17 @@ export async function registerLoginRoutes(scope: FastifyInstance, options: Login
       if (credentials.lockedUntil && isLockedOut(credentials.lockedUntil, now)) {
         return renderLogin(req, reply, 423, LOGIN_MESSAGES.locked(minutesLeft(credentials.lockedUntil, now)), login);
       }
+      // Counted before the (slow) password check, so guesses sent at once cannot all be checked before the
+      // lock lands: the attempt that reaches the threshold locks the account, later ones are refused unchecked.
+      const attempt = await claimLoginAttempt(db, credentials.id, now);
+      if (!attempt.allowed) {
+        if (attempt.lockedUntil && isLockedOut(attempt.lockedUntil, now)) {
+          return renderLogin(req, reply, 423, LOGIN_MESSAGES.locked(minutesLeft(attempt.lockedUntil, now)), login);
+        }
+        return renderLogin(req, reply, 401, LOGIN_MESSAGES.wrongCredentials, login);
+      }
       if (!(await verifyPassword(password, credentials.passwordHash))) {
-        const { lockedUntil } = await recordFailedLogin(db, credentials.id, now);
+        const { lockedUntil } = attempt;
         req.log.info({ officialId: credentials.id, locked: isLockedOut(lockedUntil, now) }, 'console login failed');
         if (lockedUntil && isLockedOut(lockedUntil, now)) {
           return renderLogin(req, reply, 423, LOGIN_MESSAGES.locked(minutesLeft(lockedUntil, now)), login);

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { officials, units } from '../../db/schema.js';
 import type { Db } from '../../runtime/db.js';
 import type { Role } from '../../workflows/cases/actor.js';
@@ -62,10 +62,19 @@ export async function findConsoleOfficial(db: Db, officialId: number): Promise<C
 }
 
 /**
- * Counts one failed password in a single UPDATE, so two parallel guesses cannot both read "4 failures". The
- * threshold-th failure locks the account and restarts the count for the period after the lock.
+ * Takes one password attempt for an account, before the password is checked, in a single UPDATE that refuses a
+ * locked account: the attempt counts as a failure up front (a success resets the count), and the threshold-th
+ * attempt locks the account and restarts the count for the period after the lock.
+ *
+ * Counting after the check, as this did before, let a burst of guesses sent at once all read "not locked" and all
+ * be checked before the first failure was written: thirty guesses in one go, the right one among them, got in.
+ * Now at most LOCKOUT_THRESHOLD passwords are checked per lock period however the guesses are timed.
  */
-export async function recordFailedLogin(db: Db, officialId: number, now: Date): Promise<{ lockedUntil: Date | null }> {
+export async function claimLoginAttempt(
+  db: Db,
+  officialId: number,
+  now: Date,
+): Promise<{ allowed: true; lockedUntil: Date | null } | { allowed: false; lockedUntil: Date | null }> {
   const lockUntil = new Date(now.getTime() + LOCKOUT_MS);
   const reachesThreshold = sql`${officials.failedLogins} + 1 >= ${LOCKOUT_THRESHOLD}`;
   const [row] = await db
@@ -74,9 +83,11 @@ export async function recordFailedLogin(db: Db, officialId: number, now: Date): 
       failedLogins: sql`case when ${reachesThreshold} then 0 else ${officials.failedLogins} + 1 end`,
       lockedUntil: sql`case when ${reachesThreshold} then ${lockUntil.toISOString()}::timestamptz else ${officials.lockedUntil} end`,
     })
-    .where(eq(officials.id, officialId))
+    .where(and(eq(officials.id, officialId), or(isNull(officials.lockedUntil), lte(officials.lockedUntil, now))))
     .returning({ lockedUntil: officials.lockedUntil });
-  return { lockedUntil: row?.lockedUntil ?? null };
+  if (row) return { allowed: true, lockedUntil: row.lockedUntil };
+  const [current] = await db.select({ lockedUntil: officials.lockedUntil }).from(officials).where(eq(officials.id, officialId));
+  return { allowed: false, lockedUntil: current?.lockedUntil ?? null };
 }
 
 export async function recordSuccessfulLogin(db: Db, officialId: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { attachments, cases, contacts, messages, officials, outbox } from '../../db/schema.js';
+import { attachments, caseUnits, cases, categories, contacts, messages, officials, outbox } from '../../db/schema.js';
 import type { Db } from '../../runtime/db.js';
 
 /**
@@ -130,4 +130,45 @@ export async function listUnitHandlers(db: Db, unitId: number): Promise<Array<{ 
 export async function findCaseIdByCode(db: Db, code: string): Promise<number | null> {
   const [row] = await db.select({ id: cases.id }).from(cases).where(eq(cases.code, code.trim().toUpperCase()));
   return row?.id ?? null;
+}
+
+/** What the duplicate list shows of a candidate, plus the fields its scope check needs. */
+export interface CandidateCaseRow {
+  id: number;
+  code: string;
+  status: (typeof cases.$inferSelect)['status'];
+  title: string | null;
+  description: string;
+  receivedAt: Date;
+  contactId: number | null;
+  responsibleUnitId: number | null;
+  coUnitIds: number[];
+}
+
+export async function loadCandidateCases(db: Db, ids: readonly number[]): Promise<CandidateCaseRow[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const rows = await db
+    .select({
+      id: cases.id,
+      code: cases.code,
+      status: cases.status,
+      title: cases.title,
+      description: cases.description,
+      receivedAt: cases.receivedAt,
+      contactId: cases.contactId,
+      responsibleUnitId: cases.responsibleUnitId,
+    })
+    .from(cases)
+    .where(inArray(cases.id, unique));
+  const co = await db
+    .select({ caseId: caseUnits.caseId, unitId: caseUnits.unitId })
+    .from(caseUnits)
+    .where(and(inArray(caseUnits.caseId, unique), eq(caseUnits.role, 'co')));
+  return rows.map((r) => ({ ...r, coUnitIds: co.filter((c) => c.caseId === r.id).map((c) => c.unitId) }));
+}
+
+/** The classifier names categories by code; the page links them to ids and names. */
+export async function listCategoryCodes(db: Db): Promise<Array<{ id: number; code: string; name: string; active: boolean }>> {
+  return db.select({ id: categories.id, code: categories.code, name: categories.name, active: categories.active }).from(categories);
 }

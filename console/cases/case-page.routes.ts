@@ -5,6 +5,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { z } from 'zod';
 import type { AppDeps } from '../../runtime/app.js';
 import { relayOutbox } from '../../runtime/outbox/outbox.js';
+import { listTemplateOverrides } from '../../runtime/template-overrides.repo.js';
 import {
   buildAnswerTemplateData,
   DEFAULT_ANSWER_TEMPLATES_DIR,
@@ -22,6 +23,9 @@ import {
   type CaseServiceDeps,
 } from '../../workflows/cases/case-service.js';
 import type { CaseView } from '../../workflows/cases/case.repo.js';
+import { addWorkingDays, formatVnDateTime, localDay, type WorkingCalendar } from '../../workflows/calendar/working-calendar.js';
+import { suggestCategory } from '../../workflows/classifier/suggest-category.js';
+import { DEFAULT_DUPLICATE_DAYS, findDuplicateCandidates } from '../../workflows/duplicates/find-duplicate-candidates.js';
 import { renderErrorPage, renderPage, requireOfficial, setFlash, toActor } from '../page-renderer.js';
 import { loadReferenceData } from '../reference-data.repo.js';
 import { ANSWER_SENT_TEXT, COMMAND_TEXTS, type ConsoleCommandType } from './case-labels.js';
@@ -31,9 +35,12 @@ import {
   findCaseIdByCode,
   listCaseAttachments,
   listCaseMessages,
+  listCategoryCodes,
   listUnitHandlers,
+  loadCandidateCases,
   loadOfficialNames,
 } from './case-page.repo.js';
+import { describeCategorySuggestions, describeDuplicateCandidates } from './case-suggestions.js';
 import { buildCasePageView, canSeeContactDetails } from './case-page.view.js';
 import { canReplyToCitizen, enqueueReplyDelivery, queueConsoleReply, REPLY_MESSAGES, ZReplyForm } from './case-reply.js';
 import { parseCommandForm, ZCommandPath, ZVersionField } from './command-forms.js';
@@ -83,8 +90,31 @@ export async function registerCasePageRoutes(scope: FastifyInstance, options: Ca
   async function prefillAnswer(c: CaseView, templates: AnswerTemplateInfo[], wanted: string | null | undefined, unitName: string) {
     const selected = templates.find((t) => t.name === wanted) ?? (c.answerText ? null : (templates[0] ?? null));
     if (!selected) return { selectedTemplate: null, draft: c.answerText ?? '' };
-    const draft = await renderAnswerTemplate(selected.name, buildAnswerTemplateData(c, unitName), { templatesDir });
+    const draft = await renderAnswerTemplate(selected.name, buildAnswerTemplateData(c, unitName), { templatesDir, overrides: await listTemplateOverrides(db) });
     return { selectedTemplate: selected.name, draft };
+  }
+
+  /**
+   * Triage help: open cases of the same place with similar text (merge candidates), and the categories the
+   * classifier reads in the text. Only cases the official may open are listed.
+   */
+  async function loadTriageSuggestions(c: CaseView, actor: ReturnType<typeof toActor>, allowed: ReadonlySet<string>) {
+    const [candidates, categorySuggestions, categoryCodes] = await Promise.all([
+      findDuplicateCandidates(db, c.id, { now: deps.clock.now(), days: DEFAULT_DUPLICATE_DAYS }),
+      suggestCategory(db, `${c.title ?? ''} ${c.description}`),
+      listCategoryCodes(db),
+    ]);
+    const rows = await loadCandidateCases(db, candidates.map((d) => d.caseId));
+    return {
+      duplicates: describeDuplicateCandidates({ actor, caseView: c, candidates, rows, canMerge: allowed.has('merge') }),
+      duplicateDays: DEFAULT_DUPLICATE_DAYS,
+      categories: describeCategorySuggestions({
+        caseView: c,
+        suggestions: categorySuggestions,
+        categories: categoryCodes,
+        canRecategorise: allowed.has('recategorise'),
+      }),
+    };
   }
 
   async function renderCasePage(req: FastifyRequest, reply: FastifyReply, caseId: number, state: CasePageState = {}) {
@@ -122,13 +152,14 @@ export async function registerCasePageRoutes(scope: FastifyInstance, options: Ca
     let selectedTemplate: string | null = null;
     let answerDraft = '';
     if (allowed.has('draft_answer')) {
-      answerTemplates = await listAnswerTemplates({ templatesDir });
+      answerTemplates = await listAnswerTemplates({ templatesDir, overrides: await listTemplateOverrides(db) });
       const unitName = c.responsibleUnitId === null ? official.unitName : ref.unitName(c.responsibleUnitId);
       const prefill = await prefillAnswer(c, answerTemplates, state.selectedTemplate, unitName);
       selectedTemplate = prefill.selectedTemplate;
       answerDraft = state.submittedDraft ?? prefill.draft;
     }
 
+    const suggestions = c.status === 'received' ? await loadTriageSuggestions(c, actor, allowed) : null;
     const replyPermitted = canReplyToCitizen(actor, c);
     const view = buildCasePageView({
       official,
@@ -150,6 +181,7 @@ export async function registerCasePageRoutes(scope: FastifyInstance, options: Ca
       canReply: replyPermitted && contact?.zaloUserId != null,
       replyBlockedReason: replyPermitted && contact?.zaloUserId == null ? REPLY_MESSAGES.noZalo : null,
       error: state.error ?? null,
+      suggestions,
     });
     return renderPage(req, reply, 'case.hbs', view, { status: state.status ?? 200, nav: 'inbox', title: `Hồ sơ ${c.code}` });
   }
@@ -179,6 +211,11 @@ export async function registerCasePageRoutes(scope: FastifyInstance, options: Ca
       const intoCaseId = await findCaseIdByCode(db, form.intoCaseCode);
       if (intoCaseId === null) return renderCasePage(req, reply, caseId, { status: 422, error: caseErrorMessage('invalid_merge_target') });
       command = { type: 'merge', intoCaseId };
+    } else if (form.type === 'grant_extension_by_date') {
+      const newDueAt = endOfWorkingDayOn(await caseDeps.loadCalendar(), form.newDueDay);
+      if (!newDueAt) return renderCasePage(req, reply, caseId, { status: 400, error: caseErrorMessage('invalid_extension') });
+      const { type: _type, newDueDay: _day, ...rest } = form;
+      command = { type: 'grant_extension', ...rest, newDueAt };
     } else {
       command = form;
     }
@@ -276,7 +313,18 @@ function readTextField(body: unknown, field: string): string | undefined {
 
 function successText(type: ConsoleCommandType, after: CaseView): string {
   if (type === 'draft_answer' && after.status === 'answered') return ANSWER_SENT_TEXT;
+  if (type === 'grant_extension' && after.answerDueAt) return `Đã gia hạn thời hạn trả lời đến ${formatVnDateTime(after.answerDueAt)}.`;
   return COMMAND_TEXTS[type].done;
+}
+
+/**
+ * The end of the last working session of the picked day (Hà Nội), or of the next working day when the picked
+ * day is off: a deadline falls where officials work. null for a day that does not exist (2026-02-30).
+ */
+export function endOfWorkingDayOn(calendar: WorkingCalendar, day: string): Date | null {
+  const midnight = new Date(`${day}T00:00:00+07:00`);
+  if (Number.isNaN(midnight.getTime()) || localDay(midnight) !== day) return null;
+  return addWorkingDays(calendar, midnight, 0);
 }
 
 /** Files live under DATA_DIR; a stored path that points elsewhere (or is gone) is treated as not stored. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { caseEvents } from '../../db/schema.js';
-import { formatVnDateTime, type WorkingCalendar } from '../../workflows/calendar/working-calendar.js';
+import { addWorkingDays, formatVnDateTime, localDay, type WorkingCalendar } from '../../workflows/calendar/working-calendar.js';
 import type { CaseCommandType } from '../../workflows/cases/case-commands.js';
 import type { CaseAction } from '../../workflows/cases/case-state.js';
 import { CASE_RATING_LABELS, CASE_RATINGS, CASE_STATUS_LABELS, type CaseRating } from '../../workflows/cases/case-status.js';
@@ -12,6 +12,7 @@ import { listHandlingUnits, type ReferenceData } from '../reference-data.repo.js
 import { CHANNEL_LABELS, COMMAND_TEXTS, CONTACT_KIND_LABELS, DELIVERY_STATUS_LABELS, EVENT_ACTION_LABELS, PRIORITY_LABELS, type ConsoleCommandType } from './case-labels.js';
 import type { AttachmentRow, CaseContact, TimelineMessageRow } from './case-page.repo.js';
 import { MAX_REPLY_LENGTH } from './case-reply.js';
+import type { CategorySuggestionView, DuplicateCandidateView } from './case-suggestions.js';
 import { describeSla } from './sla-view.js';
 
 type CaseEventRow = typeof caseEvents.$inferSelect;
@@ -38,6 +39,8 @@ export interface CasePageInput {
   replyBlockedReason: string | null;
   /** A refused command, shown above the forms. */
   error: string | null;
+  /** The triage panel (duplicates, category); null when the case is past triage. */
+  suggestions: { duplicates: DuplicateCandidateView[]; duplicateDays: number; categories: CategorySuggestionView[] } | null;
 }
 
 /**
@@ -99,6 +102,13 @@ function describeEventDetail(e: CaseEventRow, names: Map<number, string>, ref: R
     case 'merged':
       add('Gộp vào hồ sơ', str(p.intoCaseCode));
       break;
+    case 'recategorised': {
+      const from = num(p.fromCategoryId);
+      const to = num(p.toCategoryId);
+      add('Từ lĩnh vực', ref.categoryName(from));
+      add('Sang lĩnh vực', to === null ? str(p.toCategoryName) : ref.categoryName(to));
+      break;
+    }
     case 'accepted':
     case 'handler_assigned':
       add('Cán bộ xử lý', officialName(p.handlerId));
@@ -147,6 +157,8 @@ function effectiveDeliveryStatus(m: TimelineMessageRow): string {
 }
 
 interface TimelineEntry {
+  /** Stable across renders, so the live update can tell new items from those already shown. */
+  key: string;
   sortAt: number;
   order: number;
   kind: 'event' | 'message';
@@ -174,6 +186,7 @@ function buildTimeline(input: CasePageInput, citizenName: string): TimelineEntry
     byMessage.set(a.messageId, [...(byMessage.get(a.messageId) ?? []), a]);
   }
   const events: TimelineEntry[] = input.events.map((e) => ({
+    key: `e${e.id}`,
     sortAt: e.at.getTime(),
     order: 0,
     kind: 'event',
@@ -191,6 +204,7 @@ function buildTimeline(input: CasePageInput, citizenName: string): TimelineEntry
     const outbound = m.direction === 'out';
     const status = effectiveDeliveryStatus(m);
     return {
+      key: `m${m.id}`,
       sortAt: m.at.getTime(),
       order: 1,
       kind: 'message',
@@ -250,21 +264,34 @@ function describeContact(input: CasePageInput) {
 function describeActions(input: CasePageInput) {
   const allowed = new Set<ConsoleCommandType>(input.allowedCommands.filter((t): t is ConsoleCommandType => t !== 'auto_close'));
   const { caseView, ref } = input;
-  const unitOptions = listHandlingUnits(ref)
-    .filter((u) => u.id !== caseView.responsibleUnitId)
-    .map((u) => ({ value: u.id, label: u.name }));
+  const handlingUnits = listHandlingUnits(ref);
+  const unitOptions = handlingUnits.filter((u) => u.id !== caseView.responsibleUnitId).map((u) => ({ value: u.id, label: u.name }));
+  // Co-handling units: the current ones stay ticked on a transfer, so moving the lead does not drop them silently.
+  const coUnitGroups = (formId: string) =>
+    CO_UNIT_GROUPS.map((group) => ({
+      legend: group.legend,
+      units: handlingUnits
+        .filter((u) => group.kinds.includes(u.kind))
+        .map((u) => ({ value: u.id, label: u.name, checked: caseView.coUnitIds.includes(u.id), inputId: `${formId}-co-${u.id}` })),
+    })).filter((g) => g.units.length > 0);
   const handlerOptions = input.handlers.map((h) => ({ value: h.id, label: h.fullName, selected: h.id === caseView.assigneeId }));
   const form = (type: ConsoleCommandType, extra: Record<string, unknown> = {}) =>
     allowed.has(type) ? { ...COMMAND_TEXTS[type], action: `/console/cases/${caseView.id}/commands/${type}`, id: `form-${type.replace(/_/g, '-')}`, ...extra } : null;
 
   const actions = {
-    assign: form('assign', { unitOptions }),
+    assign: form('assign', { unitOptions, coUnitGroups: coUnitGroups('form-assign') }),
     accept: form('accept', { handlerOptions }),
     assign_handler: form('assign_handler', { handlerOptions }),
     return: form('return'),
     refuse: form('refuse', { reasonOptions: REFUSAL_REASONS.map((r) => ({ value: r, label: REFUSAL_REASON_TEXTS[r].label })) }),
     merge: form('merge'),
-    transfer: form('transfer', { unitOptions }),
+    recategorise: form('recategorise', {
+      categoryOptions: ref.categories
+        .filter((cat) => cat.active && cat.id !== caseView.categoryId)
+        .map((cat) => ({ value: cat.id, label: cat.name })),
+      currentCategory: ref.categoryName(caseView.categoryId),
+    }),
+    transfer: form('transfer', { unitOptions, coUnitGroups: coUnitGroups('form-transfer'), currentCoUnits: caseView.coUnitIds.length }),
     request_info: form('request_info'),
     provide_info: form('provide_info'),
     draft_answer: form('draft_answer', {
@@ -277,11 +304,26 @@ function describeActions(input: CasePageInput) {
     send_back: form('send_back'),
     rate: form('rate', { ratingOptions: CASE_RATINGS.map((r) => ({ value: r, label: CASE_RATING_LABELS[r] })) }),
     request_extension: form('request_extension'),
-    grant_extension: form('grant_extension'),
+    grant_extension: form('grant_extension', describeExtensionDates(input)),
     add_note: form('add_note'),
     publish: form('publish'),
   } satisfies Record<ConsoleCommandType, unknown>;
   return { ...actions, any: allowed.size > 0 };
+}
+
+const CO_UNIT_GROUPS: ReadonlyArray<{ legend: string; kinds: ReadonlyArray<ReferenceData['units'][number]['kind']> }> = [
+  { legend: 'Sở, ban, ngành', kinds: ['office', 'department', 'agency'] },
+  { legend: 'Phường, xã', kinds: ['ward', 'commune'] },
+];
+
+/** The current answer due date, and the first day a new one may fall on (the date picker's minimum). */
+function describeExtensionDates(input: CasePageInput) {
+  const due = input.caseView.answerDueAt;
+  const from = due && due.getTime() > input.now.getTime() ? due : input.now;
+  return {
+    currentDueAt: due ? formatVnDateTime(due) : null,
+    minDay: localDay(addWorkingDays(input.calendar, from, 1)),
+  };
 }
 
 export function buildCasePageView(input: CasePageInput) {
@@ -325,5 +367,7 @@ export function buildCasePageView(input: CasePageInput) {
       : null,
     replyBlockedReason: input.replyBlockedReason,
     error: input.error,
+    suggestions: input.suggestions,
+    live: { source: '/console/live', caseId: c.id, version: c.version },
   };
 }

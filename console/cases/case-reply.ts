@@ -6,6 +6,7 @@ import { deliverOutboxJob, insertOutbox, outboxJobKey } from '../../runtime/outb
 import type { JobRunner } from '../../runtime/jobs/job.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Actor } from '../../workflows/cases/actor.js';
+import { signalCaseChange } from '../../workflows/cases/case-change-signal.js';
 import { checkCommandPermission } from '../../workflows/cases/case-permissions.js';
 import type { CaseView } from '../../workflows/cases/case.repo.js';
 
@@ -90,6 +91,8 @@ export async function queueConsoleReply(db: Db, input: ConsoleReplyInput): Promi
       outboxId: row.id,
       at: input.now,
     });
+    // Other officials with the case open see the message join the timeline once this commits.
+    await signalCaseChange(tx, { caseId: input.caseId, kind: 'message' });
     return { status: 'queued' as const, outboxId: row.id };
   });
 }

@@ -16,6 +16,16 @@ const optionalFormId = z.preprocess(blank, z.coerce.number().int().positive().op
 const formText = z.preprocess((v) => (v === undefined ? '' : v), z.string().max(10_000));
 const optionalFormText = z.preprocess(blank, z.string().trim().max(10_000).optional());
 const workingDays = z.preprocess(blank, z.coerce.number().int().min(1).max(60));
+const optionalWorkingDays = z.preprocess(blank, z.coerce.number().int().min(1).max(60).optional());
+const optionalDay = z.preprocess(blank, z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional());
+/**
+ * Ticked checkboxes: absent when none, a string for one, an array for several (empty values dropped). The
+ * workflows cap co-handling units at 20 and refuse unknown or inactive ones with their own message.
+ */
+const coUnitIdsField = z.preprocess(
+  (v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((x) => x !== '')),
+  z.array(z.coerce.number().int().positive()).max(20),
+);
 
 export const ZCommandPath = z.object({
   id: z.coerce.number().int().positive(),
@@ -31,10 +41,23 @@ export interface MergeByCode {
   intoCaseCode: string;
 }
 
-export type ParsedCommandForm = CaseCommand | MergeByCode;
+/**
+ * An extension to a day picked on the form (YYYY-MM-DD, Hà Nội); the route turns it into the end of that
+ * working day with the calendar. Days given as well are passed on, so the workflows refuse the ambiguity.
+ */
+export interface GrantExtensionByDate {
+  type: 'grant_extension_by_date';
+  reason: string;
+  newDueDay: string;
+  extraWorkingDays?: number;
+}
+
+export type ParsedCommandForm = CaseCommand | MergeByCode | GrantExtensionByDate;
 
 export const COMMAND_FORMS: Record<ConsoleCommandType, z.ZodType<ParsedCommandForm>> = {
-  assign: z.object({ unitId: formId }).transform((f): CaseCommand => ({ type: 'assign', unitId: f.unitId })),
+  assign: z
+    .object({ unitId: formId, coUnitIds: coUnitIdsField })
+    .transform((f): CaseCommand => ({ type: 'assign', unitId: f.unitId, coUnitIds: f.coUnitIds })),
   accept: z
     .object({ handlerId: optionalFormId })
     .transform((f): CaseCommand => ({ type: 'accept', ...(f.handlerId !== undefined ? { handlerId: f.handlerId } : {}) })),
@@ -46,9 +69,10 @@ export const COMMAND_FORMS: Record<ConsoleCommandType, z.ZodType<ParsedCommandFo
   merge: z
     .object({ intoCaseCode: z.string().trim().min(1).max(40) })
     .transform((f): MergeByCode => ({ type: 'merge_by_code', intoCaseCode: f.intoCaseCode })),
+  recategorise: z.object({ categoryId: formId }).transform((f): CaseCommand => ({ type: 'recategorise', categoryId: f.categoryId })),
   transfer: z
-    .object({ unitId: formId, reason: formText })
-    .transform((f): CaseCommand => ({ type: 'transfer', unitId: f.unitId, reason: f.reason })),
+    .object({ unitId: formId, reason: formText, coUnitIds: coUnitIdsField })
+    .transform((f): CaseCommand => ({ type: 'transfer', unitId: f.unitId, reason: f.reason, coUnitIds: f.coUnitIds })),
   request_info: z.object({ question: formText }).transform((f): CaseCommand => ({ type: 'request_info', question: f.question })),
   provide_info: z.object({ text: formText }).transform((f): CaseCommand => ({ type: 'provide_info', text: f.text })),
   draft_answer: z
@@ -61,8 +85,12 @@ export const COMMAND_FORMS: Record<ConsoleCommandType, z.ZodType<ParsedCommandFo
     .object({ reason: formText, extraWorkingDays: workingDays })
     .transform((f): CaseCommand => ({ type: 'request_extension', reason: f.reason, extraWorkingDays: f.extraWorkingDays })),
   grant_extension: z
-    .object({ reason: formText, extraWorkingDays: workingDays })
-    .transform((f): CaseCommand => ({ type: 'grant_extension', reason: f.reason, extraWorkingDays: f.extraWorkingDays })),
+    .object({ reason: formText, extraWorkingDays: optionalWorkingDays, newDueDay: optionalDay })
+    .transform((f): CaseCommand | GrantExtensionByDate => {
+      const days = f.extraWorkingDays !== undefined ? { extraWorkingDays: f.extraWorkingDays } : {};
+      if (f.newDueDay !== undefined) return { type: 'grant_extension_by_date', reason: f.reason, newDueDay: f.newDueDay, ...days };
+      return { type: 'grant_extension', reason: f.reason, ...days };
+    }),
   add_note: z.object({ text: formText }).transform((f): CaseCommand => ({ type: 'add_note', text: f.text })),
   publish: z
     .object({ title: optionalFormText })

@@ -9,6 +9,7 @@ import {
   DEFAULT_JOB_CONCURRENCY,
   resolveAttempts,
   resolveBackoffMs,
+  type EnqueueOptions,
   type JobDefinition,
   type JobRunner,
   type RunnerOptions,
@@ -37,6 +38,12 @@ const START_RETRY_MS = 1_000;
 /** After the handlers finished, how long BullMQ may take to write their outcome before we disconnect. */
 const WORKER_CLOSE_GRACE_MS = 1_000;
 const DRAIN_POLL_MS = 25;
+/**
+ * How often a process that owns schedules checks they still exist in Redis. A Redis that comes back empty
+ * (restarted without persistence, flushed, a failover to a fresh node) has lost them; without the one-minute
+ * tick nothing would re-enqueue the work PostgreSQL still holds (stalled inbound events, the outbox).
+ */
+const SCHEDULE_CHECK_MS = 60_000;
 /** Redis errors repeat on every reconnect attempt while it is down; one line per interval is enough. */
 const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -51,6 +58,19 @@ function buildJobOptions(def: JobDefinition<unknown>): JobsOptions {
     attempts: resolveAttempts(def),
     backoff: { type: 'exponential', delay: resolveBackoffMs(def) },
     ...RETENTION,
+  };
+}
+
+/** The options of one enqueued job: the definition's, plus its delay and dedupe key. */
+function enqueueJobOptions(def: JobDefinition<unknown>, { key, delayMs }: EnqueueOptions): JobsOptions {
+  return {
+    ...buildJobOptions(def),
+    ...(delayMs && delayMs > 0 ? { delay: delayMs } : {}),
+    // Deduplication rather than jobId = key: BullMQ rejects custom ids containing ':' (our keys are
+    // 'outbox:<id>', 'nudge:<case>:<rule>:<step>'), and a kept finished job with that id would block
+    // the key forever. Without a ttl, the key is held exactly while the job is queued, delayed
+    // (retries included) or running, and freed when it completes or finally fails.
+    ...(key !== undefined ? { deduplication: { id: key } } : {}),
   };
 }
 
@@ -111,6 +131,10 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
   /** Handlers running in this process; close() waits for these, not for BullMQ's own bookkeeping. */
   const runningHandlers = new Set<Promise<void>>();
   let pingClient: Redis | undefined;
+  /** Schedules this process created, to put back when Redis lost them. */
+  const schedules = new Map<string, { everyMs: number; def: JobDefinition<unknown>; payload: unknown }>();
+  const watchedQueues = new Set<Queue>();
+  let scheduleCheckTimer: NodeJS.Timeout | undefined;
   let starting: Promise<void> | undefined;
   const stopStarting = new AbortController();
   let closed = false;
@@ -230,6 +254,39 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
     }
   }
 
+  async function upsertSchedule(queue: Queue, scheduleId: string, everyMs: number, def: JobDefinition<unknown>, payload: unknown): Promise<void> {
+    await queue.upsertJobScheduler(scheduleId, { every: everyMs }, { name: def.name, data: payload, opts: buildJobOptions(def) });
+  }
+
+  /** Re-creates the schedules Redis no longer has; a present one is left alone (its next run stays as it was). */
+  async function restoreSchedules(): Promise<void> {
+    if (closed) return;
+    for (const [scheduleId, { everyMs, def, payload }] of schedules) {
+      try {
+        const queue = queueFor(def);
+        if (await queue.getJobScheduler(scheduleId)) continue;
+        await upsertSchedule(queue, scheduleId, everyMs, def, payload);
+        logger.warn({ scheduleId }, 'job schedule was missing from Redis (restarted empty?); re-created');
+      } catch (err) {
+        // Redis away again: the next reconnect or check tries once more.
+        logRedisError(`schedule ${scheduleId}`)(err);
+      }
+    }
+  }
+
+  /** Checks the schedules after every reconnection of the queue's client, and every SCHEDULE_CHECK_MS. */
+  async function watchSchedules(queue: Queue): Promise<void> {
+    if (!watchedQueues.has(queue)) {
+      watchedQueues.add(queue);
+      // 'ready' comes again after each reconnection, e.g. once a restarted Redis answers.
+      const client = await queue.getBackend().client;
+      client.on('ready', () => void restoreSchedules());
+    }
+    scheduleCheckTimer ??= setInterval(() => void restoreSchedules(), SCHEDULE_CHECK_MS);
+    // Like the schedules themselves, the check must not keep a process alive.
+    scheduleCheckTimer.unref();
+  }
+
   /** Jobs waiting, running, or delayed but already due (about to be promoted), in one queue. */
   async function countPending(queue: Queue): Promise<number> {
     const counts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children');
@@ -242,26 +299,24 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
     register: (def, handler) => registry.register(def, handler),
     async enqueue(def, payload, enqueueOptions = {}) {
       def.schema.parse(payload);
-      const { key, delayMs } = enqueueOptions;
       const queue = await readyQueueFor(def as JobDefinition<unknown>);
-      await queue.add(def.name, payload, {
-        ...buildJobOptions(def as JobDefinition<unknown>),
-        ...(delayMs && delayMs > 0 ? { delay: delayMs } : {}),
-        // Deduplication rather than jobId = key: BullMQ rejects custom ids containing ':' (our keys are
-        // 'outbox:<id>', 'nudge:<case>:<rule>:<step>'), and a kept finished job with that id would block
-        // the key forever. Without a ttl, the key is held exactly while the job is queued, delayed
-        // (retries included) or running, and freed when it completes or finally fails.
-        ...(key !== undefined ? { deduplication: { id: key } } : {}),
-      });
+      await queue.add(def.name, payload, enqueueJobOptions(def as JobDefinition<unknown>, enqueueOptions));
+    },
+    async enqueueMany(def, items) {
+      if (items.length === 0) return;
+      for (const item of items) def.schema.parse(item.payload);
+      const queue = await readyQueueFor(def as JobDefinition<unknown>);
+      // One pipeline for all of them: a relay handing over 50 rows pays one round trip, not 50.
+      await queue.addBulk(
+        items.map((item) => ({ name: def.name, data: item.payload, opts: enqueueJobOptions(def as JobDefinition<unknown>, item.options ?? {}) })),
+      );
     },
     async schedule(scheduleId, everyMs, def, payload) {
       def.schema.parse(payload);
       const queue = await readyQueueFor(def as JobDefinition<unknown>);
-      await queue.upsertJobScheduler(
-        scheduleId,
-        { every: everyMs },
-        { name: def.name, data: payload, opts: buildJobOptions(def as JobDefinition<unknown>) },
-      );
+      await upsertSchedule(queue, scheduleId, everyMs, def as JobDefinition<unknown>, payload);
+      schedules.set(scheduleId, { everyMs, def: def as JobDefinition<unknown>, payload });
+      await watchSchedules(queue);
     },
     /**
      * Resolves after the first look at Redis. The workers are created once Redis has answered: a BullMQ
@@ -311,6 +366,7 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
       closing ??= (async () => {
         closed = true;
         stopStarting.abort();
+        clearInterval(scheduleCheckTimer);
         await starting;
         await closeWorkers();
         if (queues) await Promise.all([closeQueue(queues.normal), closeQueue(queues.limited)]);

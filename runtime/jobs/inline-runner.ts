@@ -204,6 +204,13 @@ export function createInlineRunner(options: RunnerOptions): JobRunner {
     engine: 'inline',
     register: (def, handler) => registry.register(def, handler),
     enqueue,
+    async enqueueMany(def, items) {
+      if (closed) throw new Error('job runner is closed');
+      // All or nothing on a bad payload, like the BullMQ engine that validates before its one round trip.
+      for (const item of items) def.schema.parse(item.payload);
+      // enqueue() queues synchronously, so every job is queued, in order, before this returns control.
+      await Promise.all(items.map((item) => enqueue(def, item.payload, item.options)));
+    },
     async schedule(scheduleId, everyMs, def, payload) {
       if (closed) throw new Error('job runner is closed');
       def.schema.parse(payload);

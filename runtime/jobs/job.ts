@@ -19,7 +19,13 @@ export interface JobDefinition<T> {
 
 export const DEFAULT_JOB_ATTEMPTS = 5;
 export const DEFAULT_JOB_BACKOFF_MS = 1_000;
-export const DEFAULT_JOB_CONCURRENCY = 5;
+/**
+ * Jobs run at once per queue and process. Handlers mostly wait (PostgreSQL, Zalo's API), so a low number only
+ * makes jobs wait in the queue: with 5, a burst of 50 citizens' messages took ten waves of ~90 ms each before the
+ * last one even started (bench/bot-reply.bench.ts, p95 1.2 s). The pg pool (runtime/db.ts) still bounds how many
+ * transactions run at once; jobs above that wait for a connection, in order, inside the process.
+ */
+export const DEFAULT_JOB_CONCURRENCY = 32;
 /** How long close() waits for running jobs before giving up on them. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
@@ -42,11 +48,22 @@ export interface EnqueueOptions {
   key?: string;
 }
 
+/** One job of an `enqueueMany` call. */
+export interface EnqueueItem<T> {
+  payload: T;
+  options?: EnqueueOptions;
+}
+
 export interface JobRunner {
   readonly engine: 'bullmq' | 'inline';
   register<T>(def: JobDefinition<T>, handler: JobHandler<T>): void;
   /** The payload is validated with def.schema; an invalid payload throws here, at the caller. */
   enqueue<T>(def: JobDefinition<T>, payload: T, options?: EnqueueOptions): Promise<void>;
+  /**
+   * Several jobs of one kind in one round trip (BullMQ: one pipelined addBulk), each with its own key and delay;
+   * the same as calling enqueue for each, in order. Every payload is validated before any job is added.
+   */
+  enqueueMany<T>(def: JobDefinition<T>, items: ReadonlyArray<EnqueueItem<T>>): Promise<void>;
   /** A repeating job (e.g. the one-minute tick). Calling it again with the same id replaces the schedule. */
   schedule<T>(scheduleId: string, everyMs: number, def: JobDefinition<T>, payload: T): Promise<void>;
   /** Begin consuming (worker role). enqueue works before start. */
@@ -64,7 +81,7 @@ export interface RunnerOptions {
   clock?: Clock;
   /** Global limit on jobs with rateLimited: true. */
   rateLimit?: { max: number; durationMs: number };
-  /** Jobs run at once per queue (default 5). */
+  /** Jobs run at once per queue (default DEFAULT_JOB_CONCURRENCY). */
   concurrency?: number;
   /** How long close() waits for running jobs (default 10 s). */
   closeTimeoutMs?: number;

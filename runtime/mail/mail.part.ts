@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createTemplateRenderer } from '../templates.js';
+import { sharedTemplateRenderer } from '../templates.js';
 import type { ProductPart } from '../start.js';
 import { createMailer } from './mailer.js';
 
@@ -13,9 +13,11 @@ export const mailPart: ProductPart = {
   name: 'mail',
   senders: (deps) => {
     const mailer = createMailer({ smtpUrl: deps.config.smtpUrl, from: deps.config.mailFrom });
-    const templates = createTemplateRenderer();
+    const templates = sharedTemplateRenderer(deps.database.db, deps.logger);
     return {
       email: async (row) => {
+        // The admin's edited texts (console → Mẫu tin nhắn) apply to the next mail.
+        await templates.refresh();
         const recipient = ZEmailRecipient.safeParse(row.recipient);
         if (!recipient.success) return { ok: false, retry: false, error: 'invalid email recipient' };
         if (!row.template) return { ok: false, retry: false, error: 'email without template' };

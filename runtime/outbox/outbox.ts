@@ -1,7 +1,7 @@
 import { and, asc, eq, lt, lte, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { outbox } from '../../db/schema.js';
-import type { Db, Queryable } from '../db.js';
+import { queryRows, type Db, type Queryable } from '../db.js';
 import { computeBackoffMs, defineJob, type JobDefinition, type JobRunner } from '../jobs/job.js';
 
 /**
@@ -33,6 +33,11 @@ export type DeliveryResult =
       error: string;
       /** e.g. not reachable on Zalo → mark 'flagged' for a human. */
       flag?: boolean;
+      /**
+       * The earliest sensible retry the other side asked for (Zalo's Retry-After, the per-minute quota of
+       * `-32`): the next try waits at least this long, still capped at OUTBOX_MAX_BACKOFF_MS.
+       */
+      retryAfterMs?: number;
     };
 
 export type OutboxSender = (row: OutboxRow) => Promise<DeliveryResult>;
@@ -63,41 +68,87 @@ export function outboxJobKey(outboxId: number): string {
 }
 
 /**
- * Rows per INSERT statement. A statement carries 8 bound values per row and PostgreSQL takes at most 65,535;
- * a nudge sweep over a large backlog writes ~10,000 rows at once (bench/nudge-sweep-1m.bench.ts), which as one
- * statement overflowed the query builder's stack before it reached the server.
+ * Rows per INSERT statement. The rows travel as one parameter per column, whatever their number, so this only
+ * bounds the size of one statement (a few MB). A nudge sweep over a large backlog writes ~10,000 rows at once
+ * (bench/nudge-sweep-1m.bench.ts); as VALUES lists of 8 parameters per row, building and sending them took most
+ * of the sweep.
  */
-export const OUTBOX_INSERT_CHUNK = 1_000;
+export const OUTBOX_INSERT_CHUNK = 5_000;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * The value with every string made storable in jsonb: NUL removed, a lone surrogate (half an emoji, left by a
+ * `text.slice(0, n)` excerpt of a citizen's words) replaced by U+FFFD. PostgreSQL refuses both, and one such
+ * string failed the whole statement and the transaction around it: the reply never went out, or the case
+ * command that wrote the notification was refused. Returns the same object when nothing needed a change.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') {
+    const unstorable = value.includes('\u0000') || LONE_SURROGATE.test(value);
+    return (unstorable ? value.replaceAll('\u0000', '').replace(LONE_SURROGATES, '\uFFFD') : value) as T;
+  }
+  if (Array.isArray(value)) {
+    const copy = value.map((item: unknown) => storable(item));
+    return (copy.some((item, i) => item !== value[i]) ? copy : value) as T;
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    const cleaned = entries.map(([k, v]) => [k, storable(v)] as const);
+    return (cleaned.some(([, v], i) => v !== entries[i]![1]) ? Object.fromEntries(cleaned) : value) as T;
+  }
+  return value;
+}
+
+function storableIntent(intent: OutboxIntent): OutboxIntent {
+  const recipient = storable(intent.recipient);
+  const data = intent.data === undefined ? undefined : storable(intent.data);
+  return recipient === intent.recipient && data === intent.data ? intent : { ...intent, recipient, ...(data === undefined ? {} : { data }) };
+}
 
 /** Inserts the intents, skipping keys already present; returns how many rows were actually inserted. */
 export async function insertOutbox(q: Queryable, intents: OutboxIntent[], now: Date): Promise<number> {
+  // Of two intents with one key in the same call the first is the message, as if they had come one call after the other.
+  const seen = new Set<string>();
+  const unique = intents.filter((intent) => !seen.has(intent.key) && seen.add(intent.key)).map(storableIntent);
   let inserted = 0;
   // One statement after another on the same connection (or transaction): a caller's transaction stays atomic.
-  for (let start = 0; start < intents.length; start += OUTBOX_INSERT_CHUNK) {
-    const rows = await q
-      .insert(outbox)
-      .values(
-        intents.slice(start, start + OUTBOX_INSERT_CHUNK).map((intent) => ({
-          key: intent.key,
-          kind: intent.kind,
-          recipient: intent.recipient,
-          template: intent.template ?? null,
-          data: intent.data ?? {},
-          caseId: intent.caseId ?? null,
-          availableAt: intent.availableAt ?? now,
-          createdAt: now,
-        })),
-      )
-      .onConflictDoNothing({ target: outbox.key })
-      .returning({ id: outbox.id });
-    inserted += rows.length;
+  for (let start = 0; start < unique.length; start += OUTBOX_INSERT_CHUNK) {
+    const chunk = unique.slice(start, start + OUTBOX_INSERT_CHUNK);
+    const column = <T>(pick: (intent: OutboxIntent) => T) => sql.param(chunk.map(pick));
+    // The JSON columns go as one JSON array each: as a text[] of JSON documents every quote in them is escaped
+    // twice over (array literal, then JSON), which cost more than all the rest of the insert.
+    const [result] = await queryRows<{ inserted: number }>(
+      q,
+      sql`with added as (
+            insert into ${outbox} (key, kind, recipient, template, data, case_id, available_at, created_at)
+            select r.key, r.kind, r.recipient, r.template, r.data, r.case_id, r.available_at::timestamptz, ${now.toISOString()}::timestamptz
+            from rows from (
+              unnest(${column((i) => i.key)}::text[]),
+              unnest(${column((i) => i.kind)}::text[]),
+              jsonb_array_elements(${JSON.stringify(chunk.map((i) => i.recipient))}::jsonb),
+              unnest(${column((i) => i.template ?? null)}::text[]),
+              jsonb_array_elements(${JSON.stringify(chunk.map((i) => i.data ?? {}))}::jsonb),
+              unnest(${column((i) => i.caseId ?? null)}::bigint[]),
+              unnest(${column((i) => (i.availableAt ?? now).toISOString())}::text[])
+            ) as r(key, kind, recipient, template, data, case_id, available_at)
+            on conflict (key) do nothing
+            returning 1)
+          select count(*)::int as inserted from added`,
+    );
+    inserted += result?.inserted ?? 0;
   }
   return inserted;
 }
 
-/** Retryable delay after `attempts` tries: backoff · 2^(attempts − 1), capped at an hour. */
-export function computeOutboxRetryDelayMs(attempts: number, backoffMs: number): number {
-  return computeBackoffMs(backoffMs, attempts, OUTBOX_MAX_BACKOFF_MS);
+/**
+ * Retryable delay after `attempts` tries: backoff · 2^(attempts − 1), or the sender's retry hint when that is
+ * longer (a server saying "come back in 10 minutes" is not asked again after one); capped at an hour either way.
+ */
+export function computeOutboxRetryDelayMs(attempts: number, backoffMs: number, retryAfterMs?: number): number {
+  const hint = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) ? Math.max(0, retryAfterMs) : 0;
+  return Math.min(OUTBOX_MAX_BACKOFF_MS, Math.max(computeBackoffMs(backoffMs, attempts, OUTBOX_MAX_BACKOFF_MS), hint));
 }
 
 function describeError(err: unknown): string {
@@ -178,7 +229,7 @@ export async function deliverOutboxRow(
     await db.update(outbox).set({ status: 'failed', lastError }).where(ours);
     return 'failed';
   }
-  const availableAt = new Date(now.getTime() + computeOutboxRetryDelayMs(row.attempts, backoffMs));
+  const availableAt = new Date(now.getTime() + computeOutboxRetryDelayMs(row.attempts, backoffMs, result.retryAfterMs));
   await db.update(outbox).set({ status: 'pending', availableAt, lastError }).where(ours);
   return 'retry';
 }
@@ -200,6 +251,9 @@ export async function relayOutbox(
   // The enqueues happen while the rows are locked, so a relay running at the same moment in another
   // process skips them rather than enqueueing them too. Only the transaction handle is used inside.
   return db.transaction(async (tx) => {
+    // This transaction only takes row locks, which a crash releases anyway: its commit need not wait for the WAL
+    // flush (5–15 ms on a busy disk, on the path of every reply). Everything else keeps synchronous commits.
+    await tx.execute(sql`set local synchronous_commit = off`);
     const due = await tx
       .select({ id: outbox.id })
       .from(outbox)
@@ -207,9 +261,12 @@ export async function relayOutbox(
       .orderBy(asc(outbox.availableAt), asc(outbox.id))
       .limit(limit)
       .for('update', { skipLocked: true });
-    for (const { id } of due) {
-      await runner.enqueue(deliverOutboxJob, { outboxId: id }, { key: outboxJobKey(id) });
-    }
+    // One round trip for all of them (BullMQ pipeline): the rows stay locked only that long, and a delivery
+    // claiming one of them waits for this transaction.
+    await runner.enqueueMany(
+      deliverOutboxJob,
+      due.map(({ id }) => ({ payload: { outboxId: id }, options: { key: outboxJobKey(id) } })),
+    );
     return due.length;
   });
 }

@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq, gt } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { authenticateApiToken, hashApiToken, readBearerToken } from '../../console/api/api-token-auth.js';
-import { apiTokens, officials } from '../../db/schema.js';
+import { apiTokens, officials, outbox } from '../../db/schema.js';
+import { deliverOutboxJob, outboxJobKey } from '../../runtime/outbox/outbox.js';
 import { buildWorld, type World } from '../console/console-world.js';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/db.js';
 
@@ -117,6 +118,32 @@ describe.each(DRIVERS)('JSON API /api/v1/cases on %s', (driver) => {
     const approved = await inject('POST', `/api/v1/cases/${caseA.id}/commands`, as('unit_leader', 'a'), { command: { type: 'approve' }, expectedVersion: 4 });
     expect(approved.statusCode).toBe(200);
     expect(approved.json()).toMatchObject({ case: { status: 'answered', answeredOnTime: true, answerText: 'Đã xử lý vi phạm.' } });
+  });
+
+  it('hands a command’s notifications to delivery at once, not at the next scheduler tick', async () => {
+    const fresh = await world.createCaseFor('b', { description: 'Cơ sở kinh doanh thực phẩm không rõ nguồn gốc' });
+    const before = Math.max(0, ...(await database.db.select({ id: outbox.id }).from(outbox)).map((r) => r.id));
+    const jobs = world.t.deps.jobs;
+    // The relay hands rows over one by one or in a batch: both count.
+    const enqueue = vi.spyOn(jobs, 'enqueue');
+    const enqueueMany = vi.spyOn(jobs, 'enqueueMany');
+    try {
+      const accepted = await inject('POST', `/api/v1/cases/${fresh.id}/commands`, as('unit_leader', 'b'), { command: { type: 'accept' }, expectedVersion: 2 });
+      expect(accepted.statusCode).toBe(200);
+      const written = await database.db.select({ id: outbox.id, status: outbox.status }).from(outbox).where(and(eq(outbox.caseId, fresh.id), gt(outbox.id, before)));
+      // Accepting assigns a handler, who is told so.
+      expect(written.length).toBeGreaterThan(0);
+      const handedOver = [
+        ...enqueue.mock.calls.filter(([def]) => def.name === deliverOutboxJob.name).map(([, payload, options]) => ({ payload, options })),
+        ...enqueueMany.mock.calls.filter(([def]) => def.name === deliverOutboxJob.name).flatMap(([, items]) => items.map((i) => ({ payload: i.payload, options: i.options }))),
+      ];
+      for (const row of written) {
+        expect(handedOver).toContainEqual({ payload: { outboxId: row.id }, options: { key: outboxJobKey(row.id) } });
+      }
+    } finally {
+      enqueue.mockRestore();
+      enqueueMany.mockRestore();
+    }
   });
 
   it('checks scopes, revocation and the linked official, and records the last use', async () => {

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiToken, hashApiToken } from '../../console/api/api-token-auth.js';
 import { apiTokens, cases, categories, units } from '../../db/schema.js';
-import { reportsPart } from '../../runtime/reports.part.js';
+import { registerApi } from '../../console/api/api.part.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { seedOrg, type SeededOrg } from '../helpers/seed-org.js';
 
@@ -18,7 +18,7 @@ describe('GET /api/v1/indicators', () => {
   let routedCode: string;
 
   beforeAll(async () => {
-    t = await buildTestApp({ parts: [reportsPart.http!], now: '2026-03-02T02:00:00.000Z', driver: 'pg' });
+    t = await buildTestApp({ parts: [registerApi], now: '2026-03-02T02:00:00.000Z', driver: 'pg' });
     const db = t.database.db;
     org = await seedOrg(db);
     const code = async (id: number) => (await db.select({ code: units.code }).from(units).where(eq(units.id, id)))[0]!.code;

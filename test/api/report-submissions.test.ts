@@ -3,7 +3,7 @@ import { generateApiToken, hashApiToken } from '../../console/api/api-token-auth
 import { apiTokens } from '../../db/schema.js';
 import { seedCalendar, seedOrganisation } from '../../db/seeds/seed-reference.js';
 import { seedReportingRegimes } from '../../db/seeds/seed-reports.js';
-import { reportsPart } from '../../runtime/reports.part.js';
+import { registerApi } from '../../console/api/api.part.js';
 import { ensureObligations } from '../../workflows/reports/report-obligations.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 
@@ -16,7 +16,7 @@ describe('POST /api/v1/report-submissions', () => {
   let revoked: string;
 
   beforeAll(async () => {
-    t = await buildTestApp({ parts: [reportsPart.http!], now: '2026-01-16T02:00:00.000Z' });
+    t = await buildTestApp({ parts: [registerApi], now: '2026-01-16T02:00:00.000Z' });
     const db = t.database.db;
     await seedOrganisation(db);
     await seedCalendar(db);

@@ -3,12 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { and, asc, eq } from 'drizzle-orm';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachments, cases, categories, consents, contacts, conversations, inboundEvents, messages, officials, units } from '../../db/schema.js';
+import { attachments, cases, categories, consents, contacts, conversations, inboundEvents, messages, officialLinkCodes, officials, units } from '../../db/schema.js';
 import { loadWorkingCalendar } from '../../workflows/calendar/calendar.repo.js';
 import type { Actor } from '../../workflows/cases/actor.js';
 import type { CaseCommand } from '../../workflows/cases/case-commands.js';
 import { createCase, runCaseCommand, type CaseServiceDeps } from '../../workflows/cases/case-service.js';
+import { LINK_CODE_TTL_MS } from '../../workflows/officials/link-official.js';
 import { DIALOG_TTL_MS } from '../../bot/conversation/engine.js';
+import { queueConsoleReply } from '../../console/cases/case-reply.js';
 import { tinyPng } from '../helpers/png.js';
 import { ChatHarness, renderOaMessages, type Chat } from './zalo-chat.js';
 import { parseTranscript, renderTranscript } from './transcript-file.js';
@@ -68,8 +70,28 @@ async function caseOf(code: string) {
   return row;
 }
 
+/** A handler of Phường Hoàn Kiếm, not linked to Zalo yet, with one-time link codes made "by the admin". */
+async function officialWithLinkCodes(login: string, fullName: string, codes: Array<{ code: string; validForMs: number }>): Promise<void> {
+  const wardId = await idOf(h.db.select({ id: units.id }).from(units).where(eq(units.code, '00070')));
+  const [official] = await h.db.insert(officials).values({ unitId: wardId, login, fullName, roles: ['handler'] }).returning({ id: officials.id });
+  const now = h.clock.now().getTime();
+  await h.db.insert(officialLinkCodes).values(codes.map((c) => ({ code: c.code, officialId: official!.id, expiresAt: new Date(now + c.validForMs) })));
+}
+
+async function linkedZaloUserOf(login: string): Promise<string | null> {
+  const [row] = await h.db.select({ zaloUserId: officials.zaloUserId }).from(officials).where(eq(officials.login, login));
+  return row?.zaloUserId ?? null;
+}
+
 /** Work a transcript needs done before it starts, and checks of what it left in the database. */
 const SETUP: Record<string, (chat: Chat) => Promise<void>> = {
+  'official-link.txt': () =>
+    officialWithLinkCodes('lienket', 'Nguyễn Thị Liên', [
+      { code: '246810', validForMs: LINK_CODE_TTL_MS },
+      // Made earlier and left unused: past its 15 minutes.
+      { code: '135790', validForMs: -60_000 },
+    ]),
+  'official-link-attempts.txt': () => officialWithLinkCodes('doanma', 'Trần Văn Đoán', [{ code: '975310', validForMs: LINK_CODE_TTL_MS }]),
   'lookup.txt': async (chat) => {
     const wardId = await idOf(h.db.select({ id: units.id }).from(units).where(eq(units.code, '00070')));
     const lighting = await idOf(h.db.select({ id: categories.id }).from(categories).where(eq(categories.code, 'chieu-sang')));
@@ -84,6 +106,12 @@ const SETUP: Record<string, (chat: Chat) => Promise<void>> = {
 };
 
 const CHECKS: Record<string, (chat: Chat) => Promise<void>> = {
+  'official-link.txt': async (chat) => {
+    expect(await linkedZaloUserOf('lienket')).toBe(chat.userId);
+  },
+  'official-link-attempts.txt': async () => {
+    expect(await linkedZaloUserOf('doanma')).toBeNull();
+  },
   'citizen-happy-path.txt': async (chat) => {
     const c = await caseOf('PA-2026-000001');
     const [contact] = await h.db.select().from(contacts).where(eq(contacts.zaloUserId, chat.userId));
@@ -281,6 +309,40 @@ describe('rating an answer', () => {
 });
 
 describe('outside a dialog', () => {
+  it('takes free text after an official wrote on the case as an answer to that official, acknowledged once', async () => {
+    await h.resetConversations();
+    const chat = await h.newChat('Người dùng thử');
+    await say(chat, ...INTAKE_TO_WARD_HOAN_KIEM);
+    const c = await caseOf('PA-2026-000001');
+    const [handler] = await h.db.select().from(officials).where(eq(officials.login, 'chuyenvien'));
+    await queueConsoleReply(h.db, {
+      caseId: c.id,
+      contactId: c.contactId!,
+      zaloUserId: chat.userId,
+      officialId: handler!.id,
+      text: 'Anh/chị cho biết rác tập kết ở bên trái hay bên phải đầu ngõ?',
+      replyId: 'r1',
+      now: h.clock.now(),
+    });
+    await h.relayAndSettle();
+    expect(renderOaMessages(await chat.readNew())).toContain('< Anh/chị cho biết rác tập kết ở bên trái hay bên phải đầu ngõ?');
+
+    expect(await say(chat, 'Bên trái, cạnh cột điện')).toEqual([
+      '< Tin nhắn của anh/chị đã được chuyển tới cán bộ đang xử lý phản ánh PA-2026-000001. Cán bộ sẽ trả lời anh/chị tại đây.',
+    ]);
+    // The rest of the conversation is between the citizen and the official: no bot replies in between.
+    expect(await say(chat, 'Sáng nay vẫn chưa thu gom')).toEqual(['< (no reply)']);
+    const inbound = await h.db.select().from(messages).where(and(eq(messages.zaloUserId, chat.userId), eq(messages.direction, 'in'))).orderBy(asc(messages.id));
+    expect(inbound.slice(-2).map((m) => [m.text, m.caseId])).toEqual([
+      ['Bên trái, cạnh cột điện', c.id],
+      ['Sáng nay vẫn chưa thu gom', c.id],
+    ]);
+
+    // Two days after the official's message, free text is no longer taken as part of that chat.
+    h.clock.advance(49 * 60 * 60 * 1000);
+    expect((await say(chat, 'xin chào'))[0]).toBe('< Xin lỗi, tôi chưa hiểu yêu cầu "xin chào".');
+  });
+
   it('does not reply twice to a message Zalo delivers twice', async () => {
     await h.resetConversations();
     const chat = await h.newChat('Người dùng thử');

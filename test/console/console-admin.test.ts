@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_COOKIE_NAME } from '../../console/console.routes.js';
-import { listTemplateOverrides } from '../../console/admin/templates/template-overrides.repo.js';
+import { listTemplateOverrides } from '../../runtime/template-overrides.repo.js';
 import { categories, inboundEvents, officialLinkCodes, officials, routingRules, slaRules, templateOverrides, units, zaloTokens } from '../../db/schema.js';
 import { createCase } from '../../workflows/cases/case-service.js';
 import { linkOfficialByCode, LINK_CODE_TTL_MS } from '../../workflows/officials/link-official.js';

@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cases } from '../../db/schema.js';
+import { cases, nudgeRules, reportingRegimes } from '../../db/schema.js';
+import { seedNudgeRules } from '../../db/seeds/seed-nudges.js';
 import type { Role } from '../../workflows/cases/actor.js';
+import { ensureObligations } from '../../workflows/reports/report-obligations.js';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/db.js';
 import { ConsoleClient } from './console-client.js';
 import { buildWorld, ROLES_UNDER_TEST, WORLD_PASSWORD, type UnitKey, type World, type WorldOfficial } from './console-world.js';
@@ -10,12 +12,22 @@ import { buildWorld, ROLES_UNDER_TEST, WORLD_PASSWORD, type UnitKey, type World,
  * Every console and API route, as every role of two units. Expectations come from the product's rules:
  * dispatchers and admins reach every unit's cases, the other roles only their own unit's (another unit's case
  * is 404, never 403, so its existence does not leak); viewers change nothing; the admin area is admins only.
+ * Reports: every official reads Báo cáo and Tài khoản; handlers and leaders mark their own unit's report sent;
+ * the receiving unit's leaders (and admins, for any regime) read and record who has submitted.
  */
 
 type Target = 'own' | 'other';
 const SEES_ALL: ReadonlySet<Role> = new Set(['dispatcher', 'admin']);
 /** add_note: handlers and leaders on their unit's cases, dispatchers and admins on any. */
 const MAY_NOTE: ReadonlySet<Role> = new Set(['dispatcher', 'admin', 'handler', 'unit_leader']);
+/** Marking the own unit's report "đã nộp": the people who send it (workflows/reports/report-permissions.ts). */
+const MAY_MARK_OWN_REPORT: ReadonlySet<Role> = new Set(['handler', 'unit_leader']);
+
+/** Who has submitted what: the receiving unit's leaders for their regimes, admins for every regime. */
+function expectedReview(role: Role, target: Target, okStatus: number): number {
+  if (role === 'admin') return okStatus;
+  return role === 'unit_leader' && target === 'own' ? okStatus : 403;
+}
 
 function expectedRead(role: Role, target: Target): number {
   return target === 'own' || SEES_ALL.has(role) ? 200 : 404;
@@ -38,18 +50,45 @@ const ADMIN_PAGES = [
   '/console/admin/templates/edit?name=zalo/case-received',
   '/console/admin/zalo',
   '/console/admin/api-tokens',
+  '/console/admin/reporting',
+  '/console/admin/reporting/new',
+  '/console/admin/nudges',
 ];
 
 describe.each(DRIVERS)('route × role matrix on %s', (driver) => {
   let database: TestDatabase;
   let world: World;
   const caseOf: Record<UnitKey, { id: number; code: string }> = { a: { id: 0, code: '' }, b: { id: 0, code: '' } };
+  /** The monthly regime each unit receives; the other unit is the one obliged to report under it. */
+  const regimeReceivedBy: Record<UnitKey, number> = { a: 0, b: 0 };
+  let nudgeRuleId = 0;
 
   beforeAll(async () => {
     database = await createTestDatabase(driver);
     world = await buildWorld(database);
     caseOf.a = await world.createCaseFor('a');
     caseOf.b = await world.createCaseFor('b');
+    for (const unit of ['a', 'b'] as const) {
+      const [row] = await database.db
+        .insert(reportingRegimes)
+        .values({
+          code: `bao-cao-${unit}`,
+          name: `Báo cáo gửi đơn vị ${unit}`,
+          legalBasis: 'Thử quyền',
+          frequency: 'monthly',
+          cutoffRule: { type: 'nd09_2019' },
+          deadlineRule: { type: 'working_days_after_cutoff', days: 2 },
+          obligedUnitIds: [world.units[unit === 'a' ? 'b' : 'a']],
+          receivingUnitId: world.units[unit],
+          selfSubmit: true,
+        })
+        .returning({ id: reportingRegimes.id });
+      regimeReceivedBy[unit] = row!.id;
+    }
+    await ensureObligations(database.db, world.t.clock.now());
+    await seedNudgeRules(database.db);
+    const [rule] = await database.db.select({ id: nudgeRules.id }).from(nudgeRules).where(eq(nudgeRules.code, 'accept-due-today'));
+    nudgeRuleId = rule!.id;
   });
   afterAll(async () => {
     await world?.close();
@@ -97,7 +136,39 @@ describe.each(DRIVERS)('route × role matrix on %s', (driver) => {
       check(`POST add_note ${target}`, note.statusCode, expectedNote(role, target, 303));
     }
 
-    for (const url of ADMIN_PAGES) check(`GET ${url}`, (await client.get(url)).statusCode, role === 'admin' ? 200 : 403);
+    for (const url of ['/console/reports', '/console/account']) check(`GET ${url}`, (await client.get(url)).statusCode, 200);
+    const accountPost = await client.submit('/console/account', '/console/account/preferences', { channels: 'zalo', digest: 'on' });
+    check('POST account preferences', accountPost.statusCode, 303);
+
+    // Reports: my unit owes the regime the other unit receives, and receives the one the other unit owes.
+    const owedRegime = regimeReceivedBy[other];
+    const ownSubmit = await client.submit('/console/reports', '/console/reports/submit', { regimeId: owedRegime, periodKey: '2026-03' });
+    check('POST own report submitted', ownSubmit.statusCode, MAY_MARK_OWN_REPORT.has(role) ? 303 : 403);
+    for (const target of ['own', 'other'] as const) {
+      const regimeId = regimeReceivedBy[target === 'own' ? unit : other];
+      const obligedUnit = world.units[target === 'own' ? other : unit];
+      check(`GET report standing ${target}`, (await client.get(`/console/reports/regimes/${regimeId}`)).statusCode, expectedReview(role, target, 200));
+      const recorded = await client.submit('/console/reports', `/console/reports/regimes/${regimeId}/submitted`, { unitId: obligedUnit, periodKey: '2026-03' });
+      check(`POST report submitted ${target}`, recorded.statusCode, expectedReview(role, target, 303));
+      const returned = await client.submit('/console/reports', `/console/reports/regimes/${regimeId}/returned`, { unitId: obligedUnit, periodKey: '2026-03', reason: `Trả lại bởi ${me.login}` });
+      check(`POST report returned ${target}`, returned.statusCode, expectedReview(role, target, 303));
+    }
+
+    for (const url of [...ADMIN_PAGES, `/console/admin/reporting/${regimeReceivedBy[unit]}`]) check(`GET ${url}`, (await client.get(url)).statusCode, role === 'admin' ? 200 : 403);
+    const nudgePost = await client.submit('/console/inbox', `/console/admin/nudges/${nudgeRuleId}`, { timing: 'due_day', target: 'unit_leader', active: 'on' });
+    check('POST admin nudge rule', nudgePost.statusCode, role === 'admin' ? 303 : 403);
+    const regimePost = await client.submit('/console/inbox', `/console/admin/reporting/${regimeReceivedBy[unit]}`, {
+      name: `Báo cáo gửi đơn vị ${unit}`,
+      legalBasis: 'Thử quyền',
+      frequency: 'monthly',
+      cutoffType: 'nd09_2019',
+      deadlineType: 'working_days_after_cutoff',
+      deadlineDays: 2,
+      obligedUnitIds: world.units[other],
+      receivingUnitId: world.units[unit],
+      selfSubmit: 'on',
+    });
+    check('POST admin reporting regime', regimePost.statusCode, role === 'admin' ? 303 : 403);
     const unitPost = await client.submit('/console/inbox', `/console/admin/units/${world.units[unit]}`, {
       requiresApproval: 'on',
       assignmentStrategy: 'least_open',

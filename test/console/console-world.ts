@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { apiTokens, cases, contacts, officials } from '../../db/schema.js';
-import { createConsolePart } from '../../console/console.routes.js';
+import { createConsolePart, type ConsoleOptions } from '../../console/console.routes.js';
 import { createCaseServiceDeps } from '../../console/case-service-deps.js';
 import { hashApiToken } from '../../console/api/api-token-auth.js';
 import { queryRows } from '../../runtime/db.js';
@@ -52,7 +52,10 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function buildWorld(database: TestDatabase): Promise<World> {
+/** Console options on top of the world's own (a login rate limit tests never hit). */
+export type WorldConsoleOptions = Omit<ConsoleOptions, 'loginRateLimit'>;
+
+export async function buildWorld(database: TestDatabase, consoleOptions: WorldConsoleOptions = {}): Promise<World> {
   await seedCalendar2026(database.db);
   const db = database.db;
   const unitNames = { a: 'Sở Xây dựng', b: 'Sở Y tế' };
@@ -90,7 +93,7 @@ export async function buildWorld(database: TestDatabase): Promise<World> {
   const contactId = Number(contact?.id);
 
   const t = await buildTestApp({
-    parts: [createConsolePart({ loginRateLimit: { max: 100_000, timeWindowMs: 60_000 } })],
+    parts: [createConsolePart({ ...consoleOptions, loginRateLimit: { max: 100_000, timeWindowMs: 60_000 } })],
     database,
     env: { SESSION_SECRET },
   });

@@ -74,20 +74,42 @@ describe('case lifecycle in a real browser: citizen on Zalo, dispatcher, unit le
     await chat.expectReply(() => chat.send(`${CITIZEN.name}, ${CITIZEN.phone}`), 'Anh/chị có đồng ý không?');
     const summary = await chat.expectReply(() => chat.tap('Đồng ý'), 'kiểm tra thông tin phản ánh');
     expect(summary).toContain('Lĩnh vực: Lĩnh vực khác');
+
+    // ── Dispatcher: the triage inbox is open, listening for changes, while the citizen sends ──
+    const dispatcher = await newPerson('dieuphoi');
+    await loginToConsole(dispatcher, base, 'dieuphoi');
+    expect(await dispatcher.locator('h1').innerText()).toContain('Chờ phân loại');
+    await waitUntilLive(dispatcher);
+    // Survives only if the list is refreshed in place, not by loading the page again.
+    await dispatcher.evaluate('window.__sameDocument = true');
+
     const received = await chat.expectReply(() => chat.tap('Gửi phản ánh'), /Mã phản ánh: PA-\d{4}-\d{6}/);
     caseCode = /PA-\d{4}-\d{6}/.exec(received)?.[0] ?? '';
     expect(caseCode).not.toBe('');
     await screenshot(chat.page, '01-citizen-code', screenshots);
 
-    // ── Dispatcher: the case has no routing rule, so it waits in "Chờ phân loại"; assign it to the ward ──
-    const dispatcher = await newPerson('dieuphoi');
-    await loginToConsole(dispatcher, base, 'dieuphoi');
-    expect(await dispatcher.locator('h1').innerText()).toContain('Chờ phân loại');
+    // The case has no routing rule, so it waits in "Chờ phân loại": the inbox says so without a reload.
+    const banner = dispatcher.locator('[data-live-banner]');
+    await banner.waitFor({ state: 'visible' });
+    expect(await banner.innerText()).toMatch(/Có \d+ hồ sơ vừa cập nhật\./);
     const row = dispatcher.locator('.case-table tbody tr').filter({ has: dispatcher.getByRole('link', { name: caseCode, exact: true }) });
+    expect(await row.count()).toBe(0);
+    await screenshot(dispatcher, '02-dispatcher-live-banner', screenshots);
+    await banner.getByRole('button', { name: 'Tải lại danh sách' }).click();
+    await row.waitFor({ state: 'visible' });
+    await banner.waitFor({ state: 'hidden' });
+    expect(await dispatcher.evaluate('window.__sameDocument === true')).toBe(true);
+    expect(await row.getAttribute('class')).toContain('case-row--updated');
     expect(await row.locator('.status').innerText()).toBe('Đã tiếp nhận (chờ phân loại)');
     await screenshot(dispatcher, '02-dispatcher-triage', screenshots);
     await Promise.all([dispatcher.waitForURL(/\/console\/cases\/\d+$/), row.getByRole('link', { name: caseCode, exact: true }).click()]);
     const caseUrl = dispatcher.url();
+    // At triage the page suggests categories from the text, each with its confidence and a one-click apply.
+    const triage = dispatcher.locator('#goi-y-phan-loai');
+    expect(await triage.getByRole('heading', { name: 'Gợi ý khi phân loại' }).isVisible()).toBe(true);
+    expect(await triage.locator('.suggestion').first().innerText()).toMatch(/độ tin cậy (cao|trung bình|thấp) \(\d+%\)/);
+    expect(await triage.getByRole('button', { name: /^Áp dụng lĩnh vực / }).count()).toBeGreaterThan(0);
+    await screenshot(dispatcher, '02b-dispatcher-triage-suggestions', screenshots);
     await dispatcher.locator('#form-assign-unit').selectOption({ label: 'Phường Hoàn Kiếm' });
     await submitCommand(dispatcher, 'form-assign', 'Chuyển xử lý', 'Đã chuyển hồ sơ cho đơn vị xử lý.');
     expect(await dispatcher.locator('.case-meta .status').innerText()).toBe('Đã chuyển xử lý');
@@ -102,6 +124,8 @@ describe('case lifecycle in a real browser: citizen on Zalo, dispatcher, unit le
     expect(await leader.locator('.case-meta .status').innerText()).toBe('Đang xử lý');
     expect(await factOf(leader, 'Cán bộ xử lý')).toBe('Trần Văn Chuyên');
     await screenshot(leader, '04-leader-accepted', screenshots);
+    // The leader keeps the case open: what the handler does next reaches this page by itself.
+    await waitUntilLive(leader);
 
     // ── Handler asks the citizen a question from the reply box ──
     const handler = await newPerson('chuyenvien');
@@ -110,6 +134,8 @@ describe('case lifecycle in a real browser: citizen on Zalo, dispatcher, unit le
     await handler.getByLabel(/Nội dung tin nhắn/).fill(HANDLER_QUESTION);
     await Promise.all([handler.waitForURL(`${caseUrl}#dong-thoi-gian`), handler.getByRole('button', { name: 'Gửi tin nhắn' }).click()]);
     expect(await handler.locator('main .alert').first().innerText()).toContain('Đã đưa tin nhắn vào hàng đợi gửi qua Zalo');
+    await leader.locator('.timeline-item--new').filter({ hasText: HANDLER_QUESTION }).waitFor({ state: 'visible' });
+    expect(await leader.locator('[data-live-banner]').isHidden()).toBe(true);
 
     // ── Citizen sees it in Zalo and answers; the answer lands in the case timeline ──
     await chat.waitForOaText(HANDLER_QUESTION);
@@ -139,6 +165,12 @@ describe('case lifecycle in a real browser: citizen on Zalo, dispatcher, unit le
     await screenshot(handler, '07-handler-template', screenshots);
     await submitCommand(handler, 'form-draft-answer', 'Gửi dự thảo', 'Đã lưu dự thảo trả lời.');
     expect(await handler.locator('.case-meta .status').innerText()).toBe('Chờ duyệt');
+    // The leader's open page says the case changed (its forms are now stale) and shows the new step.
+    const leaderBanner = leader.locator('[data-live-banner]');
+    await leaderBanner.waitFor({ state: 'visible' });
+    expect(await leaderBanner.innerText()).toContain('Hồ sơ vừa được cập nhật (trạng thái: Chờ duyệt)');
+    await leader.locator('.timeline-item--new').filter({ hasText: 'Dự thảo trả lời' }).waitFor({ state: 'visible' });
+    await screenshot(leader, '07b-leader-live-update', screenshots);
 
     // ── Leader approves: the answer goes to the citizen ──
     await leader.goto(caseUrl);
@@ -259,6 +291,11 @@ const DESCRIBE_FOCUS = `(() => {
     inDatePicker: el.matches('input[type="date"]:focus-within:not(:focus)'),
   };
 })()`;
+
+/** Waits until the page's live-update stream is connected (console.js marks it on the `ready` event). */
+async function waitUntilLive(page: Page): Promise<void> {
+  await page.locator('[data-live-state="connected"]').waitFor({ state: 'attached' });
+}
 
 /** A clock that starts at `start` and then follows the system clock. */
 function advancingClock(start: string): Clock {

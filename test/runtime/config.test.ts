@@ -128,12 +128,56 @@ describe('loadConfig', () => {
       SMTP_URL: '',
       MAIL_FROM: '',
       SESSION_SECRET: '',
+      ZALO_ZBS_TEMPLATE_IDS: '',
     });
     expect(config).toEqual(loadConfig({}));
     // …including where a value is required: empty is reported as missing, not accepted.
     expect(new Set(namedVariables({ APP_MODE: 'production', ...REAL_ZALO, DATABASE_URL: '', SESSION_SECRET: '' }))).toEqual(
       new Set(['DATABASE_URL', 'SESSION_SECRET']),
     );
+  });
+});
+
+describe('ZALO_ZBS_TEMPLATE_IDS', () => {
+  it('unset means no ZBS template', () => {
+    expect(loadConfig({}).zalo.zbsTemplates).toEqual({});
+  });
+
+  it('reads name=id pairs', () => {
+    expect(loadConfig({ ZALO_ZBS_TEMPLATE_IDS: 'case-answered=7895417a7d3f9461cd2e, case-received = 231234;nudge-overdue=ab_cd-1' }).zalo.zbsTemplates).toEqual({
+      'case-answered': { templateId: '7895417a7d3f9461cd2e' },
+      'case-received': { templateId: '231234' },
+      'nudge-overdue': { templateId: 'ab_cd-1' },
+    });
+  });
+
+  it('reads JSON, with the template’s own parameter names mapped to the notification’s fields', () => {
+    const json = JSON.stringify({ 'case-answered': '7895417a7d3f9461cd2e', 'case-received': { id: '231234', params: { ma_phan_anh: 'caseCode', han_xu_ly: 'answerDueDate' } } });
+    expect(loadConfig({ ZALO_ZBS_TEMPLATE_IDS: json }).zalo.zbsTemplates).toEqual({
+      'case-answered': { templateId: '7895417a7d3f9461cd2e' },
+      'case-received': { templateId: '231234', params: { ma_phan_anh: 'caseCode', han_xu_ly: 'answerDueDate' } },
+    });
+  });
+
+  it('stops the start on a value it cannot use, saying why in Vietnamese', () => {
+    const problem = (value: string) => {
+      try {
+        loadConfig({ ZALO_ZBS_TEMPLATE_IDS: value });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        const [first] = (err as ConfigError).problems;
+        expect(first?.variable).toBe('ZALO_ZBS_TEMPLATE_IDS');
+        return first?.message;
+      }
+      throw new Error(`accepted ${value}`);
+    };
+    expect(problem('case-answerd=123')).toBe('"case-answerd" không phải tên một thông báo (tệp templates/zalo/<tên>.hbs), ví dụ case-answered');
+    expect(problem('case-answered')).toContain('không có dạng tên=mã mẫu');
+    expect(problem('case-answered=mã mẫu')).toContain('mã mẫu ZBS của "case-answered" không hợp lệ');
+    expect(problem('case-answered=1,case-answered=2')).toBe('"case-answered" được khai báo hai lần');
+    expect(problem('{"case-answered": 123}')).toContain('mỗi mục phải là');
+    expect(problem('{case-answered: 1}')).toContain('JSON không hợp lệ');
+    expect(problem('{"case-answered": {"id": "1", "params": {"mã": "caseCode"}}}')).toContain('tham số "mã"');
   });
 });
 

@@ -31,6 +31,16 @@ export interface AnswerTemplateInfo {
 
 export interface AnswerTemplateOptions {
   templatesDir: string;
+  /**
+   * The admin's edited texts by template name (`answers/<name>`, as the console's template editor saves
+   * them): an edited answer replaces the file's text, for the picker's title too.
+   */
+  overrides?: Readonly<Record<string, string>>;
+}
+
+/** The key under which the template editor stores an edited canned answer. */
+export function answerTemplateOverrideKey(name: string): string {
+  return `answers/${name}`;
 }
 
 export class AnswerTemplateNotFoundError extends Error {
@@ -49,7 +59,7 @@ const hbs = Handlebars.create();
  * embeds it in HTML escapes it there. The result is the handler's starting draft, edited before sending.
  */
 export async function renderAnswerTemplate(name: string, data: AnswerTemplateData, options: AnswerTemplateOptions): Promise<string> {
-  const source = await readTemplate(name, options.templatesDir);
+  const source = await readTemplate(name, options);
   const template = hbs.compile(source, { noEscape: true });
   return tidyAnswer(template(ZAnswerTemplateData.parse(data)));
 }
@@ -59,7 +69,7 @@ export async function listAnswerTemplates(options: AnswerTemplateOptions): Promi
   return Promise.all(
     files.map(async (file) => {
       const name = file.slice(0, -'.hbs'.length);
-      const source = await readFile(join(options.templatesDir, file), 'utf8');
+      const source = options.overrides?.[answerTemplateOverrideKey(name)] ?? (await readFile(join(options.templatesDir, file), 'utf8'));
       const title = /^\s*\{\{!--\s*(.*?)\s*--\}\}/.exec(source)?.[1] ?? name;
       return { name, title };
     }),
@@ -75,10 +85,12 @@ export function buildAnswerTemplateData(
   return { ...extra, caseCode: c.code, receivedDate: formatVnDate(c.receivedAt), description: c.description.trim(), unitName };
 }
 
-async function readTemplate(name: string, dir: string): Promise<string> {
+async function readTemplate(name: string, options: AnswerTemplateOptions): Promise<string> {
   if (!TEMPLATE_NAME.test(name)) throw new AnswerTemplateNotFoundError(name);
   try {
-    return await readFile(join(dir, `${name}.hbs`), 'utf8');
+    // The file must exist even when edited: only the built-in answers can be edited, never added.
+    const builtIn = await readFile(join(options.templatesDir, `${name}.hbs`), 'utf8');
+    return options.overrides?.[answerTemplateOverrideKey(name)] ?? builtIn;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AnswerTemplateNotFoundError(name);
     throw error;

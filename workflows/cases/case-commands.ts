@@ -18,6 +18,8 @@ export const ZReturnCommand = z.object({ type: z.literal('return'), reason: text
 /** reason is checked against REFUSAL_REASONS in transition(), so a wrong code gets its own message. */
 export const ZRefuseCommand = z.object({ type: z.literal('refuse'), reason: z.string().trim().max(64), note: text.optional() });
 export const ZMergeCommand = z.object({ type: z.literal('merge'), intoCaseId: id });
+/** A dispatcher corrects the category at triage (the citizen's pick, or the classifier's suggestion). */
+export const ZRecategoriseCommand = z.object({ type: z.literal('recategorise'), categoryId: id });
 export const ZTransferCommand = z.object({ type: z.literal('transfer'), unitId: id, reason: text, coUnitIds });
 export const ZRequestInfoCommand = z.object({ type: z.literal('request_info'), question: text });
 export const ZProvideInfoCommand = z.object({ type: z.literal('provide_info'), text });
@@ -61,6 +63,7 @@ export const ZCaseCommand = z.discriminatedUnion('type', [
   ZReturnCommand,
   ZRefuseCommand,
   ZMergeCommand,
+  ZRecategoriseCommand,
   ZTransferCommand,
   ZRequestInfoCommand,
   ZProvideInfoCommand,

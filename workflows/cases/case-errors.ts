@@ -16,6 +16,8 @@ export const CASE_ERROR_CODES = [
   'no_contact',
   'invalid_extension',
   'too_early_to_close',
+  'unknown_category',
+  'same_category',
 ] as const;
 export type CaseErrorCode = (typeof CASE_ERROR_CODES)[number];
 
@@ -59,6 +61,10 @@ export function caseErrorMessage(code: CaseErrorCode): string {
       return 'Thông tin gia hạn không hợp lệ: cần số ngày làm việc gia hạn (từ 1 ngày) hoặc hạn mới sau hạn hiện tại.';
     case 'too_early_to_close':
       return 'Chưa đến thời hạn tự động đóng hồ sơ.';
+    case 'unknown_category':
+      return 'Lĩnh vực được chọn không tồn tại hoặc đã ngừng sử dụng.';
+    case 'same_category':
+      return 'Hồ sơ đã thuộc lĩnh vực này.';
     default:
       return assertUnreachable(code);
   }

@@ -32,6 +32,8 @@ export const COMMAND_RULES: Record<CaseCommandType, CommandRule> = {
   return: { from: ['assigned'], officials: UNIT_LEAD, citizen: false, system: false },
   refuse: { from: ['received'], officials: DISPATCH, citizen: false, system: false },
   merge: { from: ['received'], officials: DISPATCH, citizen: false, system: false },
+  // Triage work: once a unit holds the case, a wrong category is a reason to return it.
+  recategorise: { from: ['received'], officials: DISPATCH, citizen: false, system: false },
   transfer: { from: UNIT_HELD_STATUSES, officials: DISPATCH, citizen: false, system: false },
   request_info: { from: ['in_progress'], officials: UNIT_WORK, citizen: false, system: false },
   // Officials of the unit may record a reply the citizen gave by phone or at the desk.

@@ -10,6 +10,7 @@ import { routeCase, type RouteDecision } from '../routing/route-case.js';
 import { loadActiveUnitIds, loadRoutingCategories, loadRoutingRules } from '../routing/routing.repo.js';
 import { computeInitialDueDates, DEFAULT_SLA_RULES, type CaseDueDates, type SlaRule } from '../sla/sla-rules.js';
 import { describeActor, SYSTEM_ACTOR, type Actor } from './actor.js';
+import { signalCaseChange } from './case-change-signal.js';
 import { allocateCaseCode } from './case-code.js';
 import { ZCaseCommand, type CaseCommand } from './case-commands.js';
 import { caseError, CaseInputError, type CaseError } from './case-errors.js';
@@ -20,6 +21,7 @@ import {
   insertCaseEvents,
   insertCaseRow,
   listCaseEvents,
+  loadCategoryInfo,
   loadCaseView,
   loadCoUnitIds,
   loadContactNames,
@@ -154,6 +156,7 @@ export async function createCase(deps: CaseServiceDeps, rawInput: TCreateCaseInp
 
     await insertCaseEvents(tx, row.id, events);
     await insertOutbox(tx, toOutboxIntents(row.id, intents), now);
+    await signalCaseChange(tx, { caseId: row.id, kind: 'created' });
     const view = await loadCaseView(tx, row.id);
     if (!view) throw new Error(`case ${row.id} vanished inside its own transaction`);
     return { case: view, dueDates: { ...dueDates, acceptDueAt: state.acceptDueAt }, routing: state.status === 'assigned' ? routing : null };
@@ -226,6 +229,7 @@ async function runCaseCommandAt(deps: CaseServiceDeps, input: RunCaseCommandInpu
     if (next.assigneeId !== null && next.assigneeId !== current.assigneeId) await recordAssignment(tx, next.assigneeId, now);
     await insertCaseEvents(tx, next.id, result.events);
     await insertOutbox(tx, toOutboxIntents(next.id, result.intents), now);
+    await signalCaseChange(tx, { caseId: next.id, kind: 'changed', previousUnitIds: unitsOf(current) });
 
     const view = await loadCaseView(tx, next.id);
     if (!view) throw new Error(`case ${next.id} vanished inside its own transaction`);
@@ -264,6 +268,9 @@ async function buildTransitionContext(
       break;
     case 'merge':
       ctx.mergeTarget = await loadMergeTarget(tx, command.intoCaseId);
+      break;
+    case 'recategorise':
+      ctx.category = await loadCategoryInfo(tx, command.categoryId);
       break;
     case 'draft_answer':
     case 'approve':
@@ -368,6 +375,10 @@ function loadSlaRules(deps: CaseServiceDeps): Promise<SlaRule[]> {
 /** The outbox row of an intent; kind 'notify' leaves the channel (Zalo CS, ZBS, e-mail) to the delivery job. */
 function toOutboxIntents(caseId: number, intents: readonly NotificationIntent[]): OutboxIntent[] {
   return intents.map((i) => ({ key: i.key, kind: 'notify', recipient: { ...i.to }, template: i.template, data: i.data, caseId }));
+}
+
+function unitsOf(c: Pick<CaseState, 'responsibleUnitId' | 'coUnitIds'>): number[] {
+  return c.responsibleUnitId === null ? [...c.coUnitIds] : [c.responsibleUnitId, ...c.coUnitIds];
 }
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {

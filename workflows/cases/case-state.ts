@@ -52,6 +52,7 @@ export const CASE_ACTIONS = [
   'returned',
   'refused',
   'merged',
+  'recategorised',
   'transferred',
   'info_requested',
   'info_provided',
@@ -113,6 +114,12 @@ export interface OfficialInfo {
   active: boolean;
 }
 
+export interface CategoryInfo {
+  id: number;
+  name: string;
+  active: boolean;
+}
+
 export interface MergeTargetInfo {
   id: number;
   code: string;
@@ -140,6 +147,8 @@ export interface TransitionContext {
   /** For accept without a handlerId: the pick of the unit's assignment strategy. */
   autoHandlerId?: number | null;
   mergeTarget?: MergeTargetInfo | null;
+  /** The category a recategorise command names (null when it does not exist). */
+  category?: CategoryInfo | null;
   mergedCases?: readonly MergedCaseInfo[];
   /** Names to mask when publishing (the contact's full and display names). */
   contactNames?: readonly string[];

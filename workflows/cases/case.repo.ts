@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { caseEvents, caseUnits, cases, contacts, officials, units } from '../../db/schema.js';
+import { caseEvents, caseUnits, categories, cases, contacts, officials, units } from '../../db/schema.js';
 import type { Queryable } from '../../runtime/db.js';
-import type { CaseEventDraft, CaseState, MergeTargetInfo, MergedCaseInfo, OfficialInfo, UnitInfo } from './case-state.js';
+import type { CaseEventDraft, CaseState, CategoryInfo, MergeTargetInfo, MergedCaseInfo, OfficialInfo, UnitInfo } from './case-state.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 /** A case as the console and bot read it: the row plus its co-handling units. */
@@ -111,6 +111,7 @@ export async function updateCaseFromState(q: Queryable, next: CaseState, expecte
     .set({
       status: next.status,
       version: sql`${cases.version} + 1`,
+      categoryId: next.categoryId,
       responsibleUnitId: next.responsibleUnitId,
       assigneeId: next.assigneeId,
       mergedIntoId: next.mergedIntoId,
@@ -191,6 +192,11 @@ export async function loadOfficialInfos(q: Queryable, ids: readonly number[]): P
     .select({ id: officials.id, unitId: officials.unitId, roles: officials.roles, active: officials.active })
     .from(officials)
     .where(inArray(officials.id, unique));
+}
+
+export async function loadCategoryInfo(q: Queryable, categoryId: number): Promise<CategoryInfo | null> {
+  const [row] = await q.select({ id: categories.id, name: categories.name, active: categories.active }).from(categories).where(eq(categories.id, categoryId));
+  return row ?? null;
 }
 
 export async function loadMergeTarget(q: Queryable, caseId: number): Promise<MergeTargetInfo | null> {

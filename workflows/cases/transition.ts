@@ -82,6 +82,8 @@ function runStep(c: CaseState, command: CaseCommand, actor: Actor, now: Date, ct
       return refuse(c, command, now);
     case 'merge':
       return merge(c, command, now, ctx);
+    case 'recategorise':
+      return recategorise(c, command, ctx);
     case 'transfer':
       return transfer(c, command, now, ctx);
     case 'request_info':
@@ -225,6 +227,22 @@ function merge(c: CaseState, cmd: CaseCommandOf<'merge'>, now: Date, ctx: Transi
     action: 'merged',
     payload: { intoCaseId: target.id, intoCaseCode: target.code },
     intents: toCitizen(next, T.caseMerged, { mergedIntoCode: target.code }),
+  };
+}
+
+/**
+ * The due dates stay: they count from receipt, and the category's own SLA rule was applied then. Routing is
+ * the dispatcher's next step (assign), so nobody is notified here.
+ */
+function recategorise(c: CaseState, cmd: CaseCommandOf<'recategorise'>, ctx: TransitionContext): Step | CaseErrorCode {
+  const category = ctx.category;
+  if (!category || category.id !== cmd.categoryId || !category.active) return 'unknown_category';
+  if (category.id === c.categoryId) return 'same_category';
+  return {
+    next: { ...c, categoryId: category.id },
+    action: 'recategorised',
+    payload: { fromCategoryId: c.categoryId, toCategoryId: category.id, toCategoryName: category.name },
+    intents: [],
   };
 }
 

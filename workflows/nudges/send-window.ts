@@ -1,5 +1,6 @@
 import { formatDayNumber, MINUTE_MS, parseDayNumber, startOfLocalDay } from '../calendar/local-time.js';
 import { isWorkingDay, localDay, type WorkingCalendar } from '../calendar/working-calendar.js';
+import { dayOf, instantOn, isWorkingDayNumber, shiftWorkingDayNumber, type WorkingDayIndex } from './working-day-index.js';
 
 /**
  * When reminders may reach officials: working days, from the morning hour until the end of the working day
@@ -64,4 +65,24 @@ export function deferToSendWindow(cal: WorkingCalendar, window: SendWindow, at: 
 /** True when `at` is inside the send window (a working day, between morning and evening). */
 export function isInSendWindow(cal: WorkingCalendar, window: SendWindow, at: Date): boolean {
   return deferToSendWindow(cal, window, at).getTime() === at.getTime();
+}
+
+/** A SendWindow as offsets from local midnight, parsed once per sweep rather than once per case. */
+export interface SendWindowMs {
+  morningMs: number;
+  eveningMs: number;
+}
+
+export function parseSendWindow(window: SendWindow): SendWindowMs {
+  return { morningMs: parseClockMs(window.morning), eveningMs: parseClockMs(window.evening) };
+}
+
+/** deferToSendWindow on epoch ms and a working-day index. */
+export function deferInstantToSendWindow(ix: WorkingDayIndex, window: SendWindowMs, at: number): number {
+  const day = dayOf(at);
+  if (isWorkingDayNumber(ix, day)) {
+    if (at < instantOn(day, window.morningMs)) return instantOn(day, window.morningMs);
+    if (at < instantOn(day, window.eveningMs)) return at;
+  }
+  return instantOn(shiftWorkingDayNumber(ix, day, 1), window.morningMs);
 }

@@ -34,6 +34,8 @@ export interface ObligationView {
   submittedAt: Date | null;
   submittedBy: string | null;
   externalRef: string | null;
+  /** Why the receiving unit returned it (trả lại); kept after a resubmission, so read it with the status. */
+  note: string | null;
 }
 
 export type ReportResult = { ok: true; obligation: ObligationView; changed: boolean } | { ok: false; error: ReportErrorCode };
@@ -68,6 +70,7 @@ function toView(row: ObligationRow, regime: Pick<ReportingRegime, 'code' | 'name
     submittedAt: row.submittedAt,
     submittedBy: row.submittedBy,
     externalRef: row.externalRef,
+    note: row.note,
   };
 }
 
@@ -91,7 +94,7 @@ const INSERT_CHUNK = 500;
  * one per obliged unit. Idempotent (unique regime+unit+period): the scheduler may call it as often as it
  * likes; a unit added today gets its rows on the next call. Returns how many rows were new.
  */
-export async function ensureObligations(db: Db, now: Date, options: { calendar?: WorkingCalendar } = {}): Promise<{ created: number; regimes: number }> {
+export async function ensureObligations(db: Queryable, now: Date, options: { calendar?: WorkingCalendar } = {}): Promise<{ created: number; regimes: number }> {
   const calendar = options.calendar ?? (await loadWorkingCalendar(db));
   const { regimes } = await loadActiveRegimes(db);
   const unitRows = await loadReportingUnits(db);

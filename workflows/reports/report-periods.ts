@@ -77,13 +77,18 @@ export function generatePeriods(regime: { frequency: ReportFrequency; cutoffRule
 
 /**
  * When the report is due: the end of the working day the rule names. "2 working days after the cut-off"
- * counts from the day after the cut-off's last day (Civil Code counting, DOMAIN.md §5); a fixed day of the
- * month that is a day off moves to the next working day.
+ * counts from the day after the cut-off's last day (Civil Code counting, DOMAIN.md §5); "5 days after" and a
+ * fixed day of the month that land on a day off move to the next working day.
  */
 export function computeReportDueAt(rule: TDeadlineRule, period: Pick<ReportPeriod, 'end'>, cal: WorkingCalendar): Date {
   switch (rule.type) {
     case 'working_days_after_cutoff':
       return addWorkingDays(cal, atLocalTime(period.end, '12:00'), rule.days);
+    case 'calendar_days_after_cutoff': {
+      const [y, m, d] = period.end.split('-').map(Number) as [number, number, number];
+      const target = firstWorkingDayFrom(cal, day(y, m, d + rule.days));
+      return addWorkingDays(cal, atLocalTime(target, '12:00'), 0);
+    }
     case 'fixed_day_of_month': {
       const [y, m] = period.end.split('-').map(Number) as [number, number];
       const month = m + rule.monthOffset;

@@ -45,6 +45,8 @@ export type TCutoffRule = z.infer<typeof ZCutoffRule>;
 export const ZDeadlineRule = z.discriminatedUnion('type', [
   /** e.g. Khánh Hòa QĐ 01/2023: 02 working days after the cut-off. */
   z.object({ type: z.literal('working_days_after_cutoff'), days: z.number().int().min(0).max(60) }),
+  /** e.g. NHNN: "at least 1 day after the cut-off", counted in calendar days; a day off moves it on. */
+  z.object({ type: z.literal('calendar_days_after_cutoff'), days: z.number().int().min(0).max(90) }),
   /** e.g. "by the 20th of the last month of the period": monthOffset counts from the cut-off's month. */
   z.object({
     type: z.literal('fixed_day_of_month'),

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../../runtime/app.js';
-import { createTemplateRenderer, type TemplateRenderer } from '../../../runtime/templates.js';
+import { deleteTemplateOverride, listTemplateOverrides, saveTemplateOverride } from '../../../runtime/template-overrides.repo.js';
+import { checkTemplateSource, createTemplateRenderer, describeTemplateProblem, sharedTemplateRenderer, type TemplateRenderer } from '../../../runtime/templates.js';
 import { requireOfficial, setFlash } from '../../page-renderer.js';
 import { describeFormError } from '../admin-forms.js';
 import { renderAdminPage, type AdminPageState } from '../admin-page.js';
-import { deleteTemplateOverride, listTemplateOverrides, saveTemplateOverride } from './template-overrides.repo.js';
 import { buildSampleData } from './template-sample-data.js';
 
 export const TEMPLATE_PREVIEW_SCRIPT_URL = '/console/assets/template-preview.js';
@@ -67,6 +67,14 @@ export async function registerTemplateAdminRoutes(scope: FastifyInstance, deps: 
   const db = deps.database.db;
   /** The template files; an override may only replace one of these, so no name reaches the file system unchecked. */
   const fileNames = () => new Set(createTemplateRenderer().list());
+
+  /**
+   * The renderer that sends (bot, notifications, e-mail) reloads at once in this process; other processes (a
+   * separate worker) see the change within TEMPLATE_OVERRIDES_MAX_AGE_MS, when they next check before rendering.
+   */
+  async function applyOverridesNow(): Promise<void> {
+    await sharedTemplateRenderer(db, deps.logger).refresh({ force: true });
+  }
 
   async function loadRenderer(): Promise<{ renderer: TemplateRenderer; overrides: Record<string, string> }> {
     const renderer = createTemplateRenderer();
@@ -134,10 +142,15 @@ export async function registerTemplateAdminRoutes(scope: FastifyInstance, deps: 
       return renderEdit(req, reply, name, { status: 400, error: describeFormError(form.error), body: typeof body.body === 'string' ? body.body : '' });
     }
     if (!fileNames().has(form.data.name)) return renderEdit(req, reply, form.data.name);
+    // Refused here, never at sending time: what the renderer could not run, then a run on sample data.
+    const problem = checkTemplateSource(form.data.name, form.data.body);
     const { renderer } = await loadRenderer();
-    const check = previewTemplate(renderer, form.data.body, buildSampleData(form.data.body));
+    const check: PreviewResult = problem
+      ? { ok: false, error: describeTemplateProblem(problem) }
+      : previewTemplate(renderer, form.data.body, buildSampleData(form.data.body));
     if (!check.ok) return renderEdit(req, reply, form.data.name, { status: 400, error: check.error, body: form.data.body, preview: check });
     await saveTemplateOverride(db, { name: form.data.name, body: form.data.body, updatedBy: requireOfficial(req).id, now: deps.clock.now() });
+    await applyOverridesNow();
     req.log.info({ template: form.data.name }, 'admin saved template override');
     setFlash(req, 'success', 'Đã lưu nội dung mẫu.');
     return reply.redirect(`/console/admin/templates/edit?name=${encodeURIComponent(form.data.name)}`, 303);
@@ -147,6 +160,7 @@ export async function registerTemplateAdminRoutes(scope: FastifyInstance, deps: 
     const form = ZTemplateResetForm.safeParse(req.body ?? {});
     if (!form.success || !fileNames().has(form.data.name)) return reply.redirect('/console/admin/templates', 303);
     await deleteTemplateOverride(db, form.data.name);
+    await applyOverridesNow();
     req.log.info({ template: form.data.name }, 'admin reset template override');
     setFlash(req, 'success', 'Đã khôi phục nội dung gốc của mẫu.');
     return reply.redirect(`/console/admin/templates/edit?name=${encodeURIComponent(form.data.name)}`, 303);
@@ -164,8 +178,9 @@ export async function registerTemplateAdminRoutes(scope: FastifyInstance, deps: 
     if (!form.success) {
       result = { ok: false, error: describeFormError(form.error) };
     } else {
+      const problem = checkTemplateSource(form.data.name ?? '', form.data.body);
       const { renderer } = await loadRenderer();
-      result = previewTemplate(renderer, form.data.body, form.data.sample ?? buildSampleData(form.data.body));
+      result = problem ? { ok: false, error: describeTemplateProblem(problem) } : previewTemplate(renderer, form.data.body, form.data.sample ?? buildSampleData(form.data.body));
     }
     if (json) return reply.code(result.ok ? 200 : 400).header('cache-control', 'no-store').send(result);
     const name = form.success ? form.data.name : typeof body.name === 'string' ? body.name : undefined;

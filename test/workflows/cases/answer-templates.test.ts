@@ -18,6 +18,16 @@ const data = buildAnswerTemplateData(
 );
 
 describe('answer templates', () => {
+  it('uses the text an admin edited in the console, for the draft and the picker title', async () => {
+    const overrides = { 'answers/da-khac-phuc': '{{!-- Đã xử lý xong (mẫu của phường) --}}\nPhản ánh {{caseCode}} đã được {{unitName}} xử lý xong.\n' };
+    const list = await listAnswerTemplates({ ...options, overrides });
+    expect(list.find((t) => t.name === 'da-khac-phuc')?.title).toBe('Đã xử lý xong (mẫu của phường)');
+    expect(await renderAnswerTemplate('da-khac-phuc', data, { ...options, overrides })).toBe('Phản ánh PA-2026-000042 đã được Sở Xây dựng xử lý xong.');
+    // Other answers keep their files' text; an override cannot add a template that has no file.
+    expect(await renderAnswerTemplate('huong-dan-thu-tuc', data, { ...options, overrides })).toBe(await renderAnswerTemplate('huong-dan-thu-tuc', data, options));
+    await expect(renderAnswerTemplate('moi-them', data, { ...options, overrides: { 'answers/moi-them': 'x' } })).rejects.toBeInstanceOf(AnswerTemplateNotFoundError);
+  });
+
   it('lists the canned answers with their titles', async () => {
     const list = await listAnswerTemplates(options);
     expect(list.map((t) => t.name)).toEqual([

@@ -20,6 +20,8 @@ const HANDLER_OF: Record<number, number> = { [UNIT_A]: 1001, [UNIT_B]: 2001 };
 const CONTACT = 100;
 const OTHER_CONTACT = 200;
 const MERGE_TARGET = 999;
+/** makeCase's cases are of category 5; recategorise moves them here. */
+const OTHER_CATEGORY = 6;
 
 const calendar = createWorkingCalendar(CALENDAR_2026_DAYS);
 const NOW = new Date('2026-03-10T03:00:00Z'); // Tue 10/03/2026 10:00 in Hà Nội
@@ -40,6 +42,7 @@ function makeContext(overrides: Partial<TransitionContext> = {}): TransitionCont
       { id: 2001, unitId: UNIT_B, roles: ['handler'], active: true },
     ],
     mergeTarget: { id: MERGE_TARGET, code: 'PA-2026-000999', status: 'in_progress' },
+    category: { id: OTHER_CATEGORY, name: 'Giao thông', active: true },
     mergedCases: [],
     contactNames: ['Nguyễn Văn An'],
     ...overrides,
@@ -104,6 +107,8 @@ function validCommand(type: CaseCommandType, c: CaseState): CaseCommand {
       return { type, reason: 'noi_dung_khong_ro' };
     case 'merge':
       return { type, intoCaseId: MERGE_TARGET };
+    case 'recategorise':
+      return { type, categoryId: OTHER_CATEGORY };
     case 'transfer':
       return { type, unitId: UNIT_C, reason: 'Thuộc thẩm quyền Sở Công Thương' };
     case 'request_info':
@@ -150,6 +155,7 @@ const EXPECTED: Record<CaseCommandType, Expectation> = {
   return: { from: ['assigned'], roles: { unit_leader: 'lead', admin: 'any' }, to: 'received' },
   refuse: { from: ['received'], roles: { dispatcher: 'any', admin: 'any' }, to: 'refused' },
   merge: { from: ['received'], roles: { dispatcher: 'any', admin: 'any' }, to: 'merged' },
+  recategorise: { from: ['received'], roles: { dispatcher: 'any', admin: 'any' }, to: 'same' },
   transfer: { from: HELD, roles: { dispatcher: 'any', admin: 'any' }, to: 'assigned' },
   request_info: { from: ['in_progress'], roles: { handler: 'lead', unit_leader: 'lead', admin: 'any' }, to: 'awaiting_info' },
   provide_info: { from: ['awaiting_info'], roles: { handler: 'lead', unit_leader: 'lead', admin: 'any' }, citizen: true, to: 'in_progress' },
@@ -341,6 +347,19 @@ describe('transition: required inputs', () => {
     expect(
       errorCode(run(c, { type: 'merge', intoCaseId: MERGE_TARGET }, dispatcher, { mergeTarget: { id: MERGE_TARGET, code: 'x', status: 'merged' } })),
     ).toBe('invalid_merge_target');
+  });
+
+  it('recategorise: the category must exist, be in use and differ from the current one; due dates stay', () => {
+    const c = makeCase('received', UNIT_A);
+    const command = { type: 'recategorise', categoryId: OTHER_CATEGORY } as const;
+    expect(errorCode(run(c, command, dispatcher, { category: null }))).toBe('unknown_category');
+    expect(errorCode(run(c, command, dispatcher, { category: { id: OTHER_CATEGORY, name: 'Giao thông', active: false } }))).toBe('unknown_category');
+    expect(errorCode(run(c, { type: 'recategorise', categoryId: 5 }, dispatcher, { category: { id: 5, name: 'Cũ', active: true } }))).toBe('same_category');
+    const result = run(c, command, dispatcher);
+    expect(result.ok && result.next.categoryId).toBe(OTHER_CATEGORY);
+    expect(result.ok && [result.next.triageDueAt, result.next.answerDueAt]).toEqual([c.triageDueAt, c.answerDueAt]);
+    expect(result.ok && result.events[0]).toMatchObject({ action: 'recategorised', payload: { fromCategoryId: 5, toCategoryId: OTHER_CATEGORY, toCategoryName: 'Giao thông' } });
+    expect(result.ok && result.intents).toEqual([]);
   });
 
   it('request_info needs a contact to ask', () => {

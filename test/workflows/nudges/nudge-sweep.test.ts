@@ -1,15 +1,16 @@
 import { asc, eq, like } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cases, outbox } from '../../../db/schema.js';
 import { seedNudgeRules } from '../../../db/seeds/seed-nudges.js';
-import { createFakeClock } from '../../../runtime/clock.js';
+import { createFakeClock, type FakeClock } from '../../../runtime/clock.js';
 import { openDatabase, type Database, type Db } from '../../../runtime/db.js';
 import { formatLocalIso, isWorkingDay, localDay, type WorkingCalendar } from '../../../workflows/calendar/working-calendar.js';
 import type { Actor } from '../../../workflows/cases/actor.js';
 import type { CaseCommand } from '../../../workflows/cases/case-commands.js';
 import { createCase, runCaseCommand, type CaseServiceDeps } from '../../../workflows/cases/case-service.js';
-import { buildDueCaseQueries } from '../../../workflows/nudges/nudge.repo.js';
+import { buildDueCaseQueries, buildExistingOutboxKeysQuery } from '../../../workflows/nudges/nudge.repo.js';
 import { sweepNudges } from '../../../workflows/nudges/sweep-nudges.js';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../../helpers/db.js';
 import { createDbCalendarLoader, seedCalendar2026, seedOrg, type SeededOrg } from '../../helpers/seed-org.js';
@@ -112,6 +113,9 @@ function buildScenario(deps: CaseServiceDeps, org: SeededOrg): Scenario {
   return { actions, labels };
 }
 
+/** The key without its step occurrence (`@<start>-<due>`), which only tells two occurrences of a step apart. */
+const withoutOccurrence = (key: string) => key.replace(/@[0-9a-z]+-[0-9a-z]+/, '');
+
 function describeRow(labels: Map<number, string>, key: string, createdAt: Date): string {
   const [, caseId, rule, , day] = key.split(':');
   const local = formatLocalIso(createdAt).slice(0, 16).replace('T', ' ');
@@ -122,6 +126,56 @@ async function readNudgeTable(db: Db, labels: Map<number, string>): Promise<stri
   const rows = await db.select({ key: outbox.key, createdAt: outbox.createdAt }).from(outbox).where(like(outbox.key, 'nudge:%')).orderBy(asc(outbox.createdAt), asc(outbox.key));
   const at = (line: string) => line.split(' @ ')[1]!;
   return rows.map((r) => describeRow(labels, r.key, r.createdAt)).sort((a, b) => at(a).localeCompare(at(b)) || a.localeCompare(b));
+}
+
+interface SweepRun {
+  inserted: number;
+  sweeps: number;
+  restartChecks: number;
+  elapsedMs: number;
+}
+
+/**
+ * Every STEP_MS from `start` to `end`: the actions due by then, then one sweep by each sweeper at the same
+ * moment, and after any sweep that wrote something a restarted process's sweep, which must write nothing.
+ */
+async function runSweeps(
+  database: TestDatabase,
+  sweepers: Db[],
+  clock: FakeClock,
+  calendar: WorkingCalendar,
+  actions: Scenario['actions'],
+  start: Date,
+  end: Date,
+): Promise<SweepRun> {
+  const run: SweepRun = { inserted: 0, sweeps: 0, restartChecks: 0, elapsedMs: 0 };
+  const started = performance.now();
+  for (let t = start.getTime(); t < end.getTime(); t += STEP_MS) {
+    for (const action of actions.filter((a) => a.at.getTime() > t - STEP_MS && a.at.getTime() <= t)) {
+      clock.set(action.at);
+      await action.run();
+    }
+    const now = new Date(t);
+    clock.set(now);
+    // Two workers tick at the same minute (pg: truly concurrent connections; PGlite: interleaved).
+    const results = await Promise.all(sweepers.map((db) => sweepNudges({ db, loadCalendar: async () => calendar }, now)));
+    run.sweeps += sweepers.length;
+    const step = results.reduce((sum, r) => sum + r.inserted, 0);
+    run.inserted += step;
+    if (step > 0) {
+      // A restarted process (fresh deps, fresh connection on the server) at the same moment writes nothing.
+      const restarted = database.kind === 'pg' ? await openDatabase(database.target) : undefined;
+      try {
+        const again = await sweepNudges({ db: restarted?.db ?? database.db }, now);
+        expect(again.inserted).toBe(0);
+        run.restartChecks++;
+      } finally {
+        await restarted?.close();
+      }
+    }
+  }
+  run.elapsedMs = performance.now() - started;
+  return run;
 }
 
 describe.each(DRIVERS)('nudge sweep over Feb–Mar 2026 on %s', (driver) => {
@@ -148,43 +202,15 @@ describe.each(DRIVERS)('nudge sweep over Feb–Mar 2026 on %s', (driver) => {
     const clock = createFakeClock(START);
     const deps: CaseServiceDeps = { db: database.db, clock, loadCalendar: async () => calendar };
     const { actions, labels } = buildScenario(deps, org);
-    const sweepers = [database.db, ...(second ? [second.db] : [])];
-
-    let inserted = 0;
-    let sweeps = 0;
-    let restartChecks = 0;
-    const started = performance.now();
-    for (let t = START.getTime(); t < END.getTime(); t += STEP_MS) {
-      for (const action of actions.filter((a) => a.at.getTime() > t - STEP_MS && a.at.getTime() <= t)) {
-        clock.set(action.at);
-        await action.run();
-      }
-      const now = new Date(t);
-      clock.set(now);
-      // Two workers tick at the same minute (pg: truly concurrent connections; PGlite: interleaved).
-      const results = await Promise.all(sweepers.map((db) => sweepNudges({ db, loadCalendar: async () => calendar }, now)));
-      sweeps += sweepers.length;
-      const step = results.reduce((sum, r) => sum + r.inserted, 0);
-      inserted += step;
-      if (step > 0) {
-        // A restarted process (fresh deps, fresh connection on the server) at the same moment writes nothing.
-        const restarted = driver === 'pg' ? await openDatabase(database.target) : undefined;
-        try {
-          const again = await sweepNudges({ db: restarted?.db ?? database.db }, now);
-          expect(again.inserted).toBe(0);
-          restartChecks++;
-        } finally {
-          await restarted?.close();
-        }
-      }
-    }
-    const elapsedMs = performance.now() - started;
+    const run = await runSweeps(database, [database.db, ...(second ? [second.db] : [])], clock, calendar, actions, START, END);
 
     const table = await readNudgeTable(database.db, labels);
-    console.warn(`[${driver}] ${sweeps} sweeps in ${Math.round(elapsedMs)} ms (${(elapsedMs / sweeps).toFixed(2)} ms/sweep), ${restartChecks} restart checks\n${table.join('\n')}`);
+    console.warn(
+      `[${driver}] ${run.sweeps} sweeps in ${Math.round(run.elapsedMs)} ms (${(run.elapsedMs / run.sweeps).toFixed(2)} ms/sweep), ${run.restartChecks} restart checks\n${table.join('\n')}`,
+    );
     expect(table).toEqual(EXPECTED);
     // Every row was written by exactly one of the concurrent sweepers.
-    expect(inserted).toBe(EXPECTED.length);
+    expect(run.inserted).toBe(EXPECTED.length);
 
     for (const line of table) {
       const local = line.split(' @ ')[1]!;
@@ -195,7 +221,132 @@ describe.each(DRIVERS)('nudge sweep over Feb–Mar 2026 on %s', (driver) => {
     }
   }, 600_000);
 
-  it.runIf(driver === 'pg')('two sweepers racing on the same reminders: both try, one row per key', async () => {
+  it('sends the right people: dispatchers for triage and escalation, leaders to accept and approve, the handler to answer', async () => {
+    const rows = await database.db.select({ key: outbox.key, recipient: outbox.recipient, template: outbox.template }).from(outbox).where(like(outbox.key, 'nudge:%'));
+    const byRule = (rule: string) => rows.filter((r) => r.key.split(':')[2] === rule);
+    const leadersA = { type: 'unit', unitId: org.units.a, roles: ['unit_leader'] };
+    expect(byRule('triage-overdue').map((r) => r.recipient)).toEqual([{ type: 'dispatchers' }]);
+    expect(byRule('accept-due-today').map((r) => [r.recipient, r.template])).toEqual([[leadersA, 'nudge-due-today']]);
+    expect(byRule('accept-escalate-dispatchers').map((r) => [r.recipient, r.template])).toEqual([[{ type: 'dispatchers' }, 'nudge-escalation']]);
+    for (const r of byRule('answer-before-2')) expect([r.recipient, r.template]).toEqual([{ type: 'official', officialId: org.officials.handlerA.id }, 'nudge-upcoming']);
+    for (const r of byRule('answer-escalate-leader')) expect([r.recipient, r.template]).toEqual([leadersA, 'nudge-escalation']);
+    for (const r of byRule('approval-overdue')) expect([r.recipient, r.template]).toEqual([leadersA, 'nudge-overdue']);
+  });
+});
+
+/**
+ * 16–25/03/2026: a routed case is not accepted by unit A, the dispatchers transfer it to unit B, B returns it,
+ * and it is assigned to A again. Each time the accept step starts over its owner gets the whole series again
+ * ("hạn hôm nay" three times, to A, B and A), where keys per (case, rule, step) allowed the first one only; and
+ * still one row per step occurrence with two sweepers and a restart at every write.
+ */
+const RESTART_START = at('2026-03-16T00:00');
+const RESTART_END = at('2026-03-26T00:00');
+
+/** (rule [:day of a daily repeat], who, local time the sweep wrote it) */
+const RESTART_EXPECTED = [
+  'accept-due-today → A @ 2026-03-17 08:00',
+  'accept-overdue:2026-03-18 → A @ 2026-03-18 08:00',
+  'accept-due-today → B @ 2026-03-19 08:00',
+  'accept-overdue:2026-03-20 → B @ 2026-03-20 08:00',
+  'accept-escalate-dispatchers → dispatchers @ 2026-03-23 08:00',
+  'accept-overdue:2026-03-23 → B @ 2026-03-23 08:00',
+  'triage-overdue:2026-03-23 → dispatchers @ 2026-03-23 10:30',
+  'triage-overdue:2026-03-24 → dispatchers @ 2026-03-24 08:00',
+  'accept-due-today → A @ 2026-03-25 08:00',
+];
+
+describe.each(DRIVERS)('a step that starts over is reminded afresh on %s', (driver) => {
+  let database: TestDatabase;
+  let second: Database | undefined;
+  let org: SeededOrg;
+  let calendar: WorkingCalendar;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(driver);
+    org = await seedOrg(database.db);
+    await seedCalendar2026(database.db);
+    await seedNudgeRules(database.db);
+    calendar = await createDbCalendarLoader(database.db)();
+    if (driver === 'pg') second = await openDatabase(database.target);
+  });
+  afterAll(async () => {
+    await second?.close();
+    await database?.destroy();
+  });
+
+  it('transfer, return and a new assignment each give the new owner the accept reminders, once each', async () => {
+    const clock = createFakeClock(RESTART_START);
+    const deps: CaseServiceDeps = { db: database.db, clock, loadCalendar: async () => calendar };
+    const { dispatcher, leaderB } = org.officials;
+    let caseId = 0;
+    const command = (actor: Actor, cmd: CaseCommand) => async () => {
+      const [row] = await database.db.select({ version: cases.version }).from(cases).where(eq(cases.id, caseId));
+      const result = await runCaseCommand(deps, { caseId, command: cmd, actor, expectedVersion: row!.version });
+      if (!result.ok) throw new Error(`${cmd.type}: ${result.error.code}`);
+    };
+    const actions = [
+      {
+        at: at('2026-03-16T09:00'),
+        run: async () => {
+          const created = await createCase(deps, {
+            channel: 'zalo',
+            contact: { id: org.contactId },
+            contactKind: 'citizen',
+            categoryId: org.categories.routed,
+            description: 'Biển báo giao thông bị đổ trước số 5 phố Tràng Tiền',
+          });
+          caseId = created.case.id;
+        },
+      },
+      { at: at('2026-03-18T10:00'), run: command(dispatcher.actor, { type: 'transfer', unitId: org.units.b, reason: 'Thuộc thẩm quyền Sở Y tế.' }) },
+      { at: at('2026-03-23T10:00'), run: command(leaderB.actor, { type: 'return', reason: 'Không thuộc thẩm quyền của Sở.' }) },
+      { at: at('2026-03-24T09:00'), run: command(dispatcher.actor, { type: 'assign', unitId: org.units.a }) },
+    ];
+    const run = await runSweeps(database, [database.db, ...(second ? [second.db] : [])], clock, calendar, actions, RESTART_START, RESTART_END);
+
+    const rows = await database.db
+      .select({ key: outbox.key, recipient: outbox.recipient, createdAt: outbox.createdAt })
+      .from(outbox)
+      .where(like(outbox.key, 'nudge:%'))
+      .orderBy(asc(outbox.createdAt), asc(outbox.key));
+    const who = (recipient: Record<string, unknown>) =>
+      recipient.type === 'dispatchers' ? 'dispatchers' : recipient.unitId === org.units.a ? 'A' : recipient.unitId === org.units.b ? 'B' : JSON.stringify(recipient);
+    const table = rows.map((r) => {
+      const [, id, rule, , day] = r.key.split(':');
+      expect(Number(id)).toBe(caseId);
+      return `${rule}${day ? `:${day}` : ''} → ${who(r.recipient)} @ ${formatLocalIso(r.createdAt).slice(0, 16).replace('T', ' ')}`;
+    });
+    expect(table).toEqual(RESTART_EXPECTED);
+    expect(run.inserted).toBe(RESTART_EXPECTED.length);
+    // The three "hạn hôm nay" are three occurrences of one rule and step, told apart by when the step began.
+    const dueToday = rows.filter((r) => r.key.split(':')[2] === 'accept-due-today').map((r) => r.key);
+    expect(new Set(dueToday).size).toBe(3);
+    expect(new Set(dueToday.map(withoutOccurrence))).toEqual(new Set([`nudge:${caseId}:accept-due-today:accept`]));
+  }, 120_000);
+});
+
+/** What only a server can show: truly concurrent sweepers on separate connections, and the planner's choices. */
+describe('nudge sweep on PostgreSQL', () => {
+  let database: TestDatabase;
+  let second: Database;
+  let org: SeededOrg;
+  let calendar: WorkingCalendar;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('pg');
+    org = await seedOrg(database.db);
+    await seedCalendar2026(database.db);
+    await seedNudgeRules(database.db);
+    calendar = await createDbCalendarLoader(database.db)();
+    second = await openDatabase(database.target);
+  });
+  afterAll(async () => {
+    await second?.close();
+    await database?.destroy();
+  });
+
+  it('two sweepers racing on the same reminders: both try, one row per key', async () => {
     const clock = createFakeClock(at('2026-03-16T09:00'));
     const deps: CaseServiceDeps = { db: database.db, clock, loadCalendar: async () => calendar };
     // Two new cases waiting for triage (due Wed 18/03): their "còn 1 ngày" falls due on Tuesday morning.
@@ -212,7 +363,7 @@ describe.each(DRIVERS)('nudge sweep over Feb–Mar 2026 on %s', (driver) => {
       // their inserts behind the lock: the race is certain, not left to timing.
       await locker.query('begin');
       await locker.query('lock table outbox in exclusive mode');
-      const racing = Promise.all([database.db, second!.db].map((db) => sweepNudges({ db, loadCalendar: async () => calendar }, now)));
+      const racing = Promise.all([database.db, second.db].map((db) => sweepNudges({ db, loadCalendar: async () => calendar }, now)));
       let waiting = 0;
       for (let poll = 0; poll < 250 && waiting < 2; poll++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -229,13 +380,11 @@ describe.each(DRIVERS)('nudge sweep over Feb–Mar 2026 on %s', (driver) => {
     } finally {
       await locker.end();
     }
-    const rows = await database.db.select({ key: outbox.key }).from(outbox).where(like(outbox.key, 'nudge:%:triage-before-1:triage'));
-    expect(rows.map((r) => r.key).filter((k) => newIds.some((id) => k.startsWith(`nudge:${id}:`))).sort()).toEqual(
-      newIds.map((id) => `nudge:${id}:triage-before-1:triage`).sort(),
-    );
+    const rows = await database.db.select({ key: outbox.key }).from(outbox).where(like(outbox.key, 'nudge:%:triage-before-1:triage@%'));
+    expect(rows.map((r) => withoutOccurrence(r.key)).sort()).toEqual(newIds.map((id) => `nudge:${id}:triage-before-1:triage`).sort());
   });
 
-  it.runIf(driver === 'pg')('reads due cases through the partial indexes, never a scan of the whole table', async () => {
+  it('reads due cases and their step starts through the partial indexes, never a scan of a whole table', async () => {
     const client = new pg.Client({ connectionString: (database.target as { url: string }).url });
     await client.connect();
     try {
@@ -250,21 +399,20 @@ describe.each(DRIVERS)('nudge sweep over Feb–Mar 2026 on %s', (driver) => {
       expect(plans[0]).toContain('cases_running_answer_due_idx');
       expect(plans[1]).toContain('cases_received_triage_due_idx');
       expect(plans[2]).toContain('cases_assigned_accept_due_idx');
-      for (const plan of plans) expect(plan).not.toMatch(/Seq Scan/);
+      for (const plan of plans) {
+        expect(plan).toMatch(/Index Only Scan Backward using case_events_step_start_idx/);
+        expect(plan).not.toMatch(/Seq Scan/);
+      }
+
+      // Which reminders went out already: one probe of the unique key per key, whatever the table's size.
+      await client.query('reset enable_seqscan');
+      const { sql: text, params } = new PgDialect().sqlToQuery(buildExistingOutboxKeysQuery(['nudge:1:a', 'nudge:2:b', 'nudge:3:c']));
+      const keysPlan = (await client.query<{ 'QUERY PLAN': string }>(`explain ${text}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(keysPlan).toMatch(/Index Only Scan using outbox_key_uq/);
+      expect(keysPlan).not.toMatch(/Seq Scan/);
     } finally {
       await client.end();
     }
   });
 
-  it('sends the right people: dispatchers for triage and escalation, leaders to accept and approve, the handler to answer', async () => {
-    const rows = await database.db.select({ key: outbox.key, recipient: outbox.recipient, template: outbox.template }).from(outbox).where(like(outbox.key, 'nudge:%'));
-    const byRule = (rule: string) => rows.filter((r) => r.key.split(':')[2] === rule);
-    const leadersA = { type: 'unit', unitId: org.units.a, roles: ['unit_leader'] };
-    expect(byRule('triage-overdue').map((r) => r.recipient)).toEqual([{ type: 'dispatchers' }]);
-    expect(byRule('accept-due-today').map((r) => [r.recipient, r.template])).toEqual([[leadersA, 'nudge-due-today']]);
-    expect(byRule('accept-escalate-dispatchers').map((r) => [r.recipient, r.template])).toEqual([[{ type: 'dispatchers' }, 'nudge-escalation']]);
-    for (const r of byRule('answer-before-2')) expect([r.recipient, r.template]).toEqual([{ type: 'official', officialId: org.officials.handlerA.id }, 'nudge-upcoming']);
-    for (const r of byRule('answer-escalate-leader')) expect([r.recipient, r.template]).toEqual([leadersA, 'nudge-escalation']);
-    for (const r of byRule('approval-overdue')) expect([r.recipient, r.template]).toEqual([leadersA, 'nudge-overdue']);
-  });
 });

@@ -35,7 +35,9 @@ function makeCase(overrides: Partial<NudgeCase> = {}): NudgeCase {
   };
 }
 
-const keysAt = (c: NudgeCase, local: string) => planNudges(c, RULES, cal, at(local)).map((n) => n.key);
+/** The key without its step occurrence (`@<start>-<due>`), which the tests below leave to 'reminder identity'. */
+const withoutOccurrence = (key: string) => key.replace(/@[0-9a-z]+-[0-9a-z]+/, '');
+const keysAt = (c: NudgeCase, local: string) => planNudges(c, RULES, cal, at(local)).map((n) => withoutOccurrence(n.key));
 
 describe('send window', () => {
   it.each([
@@ -190,5 +192,51 @@ describe('planNudges', () => {
     expect(planNudges(c, RULES, cal, at('2026-03-02T09:00:00'), { window: { morning: '09:00', evening: '17:30' } })[0]?.occursAt).toEqual(
       at('2026-03-02T09:00:00'),
     );
+  });
+});
+
+describe('reminder identity: one key per rule and step occurrence', () => {
+  const c = makeCase();
+  const keys = (x: NudgeCase, local: string) => planNudges(x, RULES, cal, at(local)).map((n) => n.key);
+  const b36 = (local: string) => at(local).getTime().toString(36);
+
+  it('names the step with when it began and when it falls due', () => {
+    expect(keys(c, '2026-03-02T08:00:00')).toEqual([`nudge:42:answer-before-2:answer@${b36('2026-02-24T09:00:00')}-${b36('2026-03-04T17:30:00')}`]);
+    expect(keys(c, '2026-03-05T08:00:00')[0]).toBe(`nudge:42:answer-overdue:answer@${b36('2026-02-24T09:00:00')}-${b36('2026-03-04T17:30:00')}:2026-03-05`);
+    // Without a known start the receipt stands in, as it does for deciding.
+    expect(keys(makeCase({ stepStartedAt: null }), '2026-03-02T08:00:00')).toEqual([
+      `nudge:42:answer-before-2:answer@${b36('2026-02-23T09:00:00')}-${b36('2026-03-04T17:30:00')}`,
+    ]);
+  });
+
+  it('the same occurrence gives the same keys all day, whoever plans it', () => {
+    expect(keys(c, '2026-03-06T16:59:00')).toEqual(keys(c, '2026-03-06T08:00:00'));
+    expect(keys({ ...c, details: {} }, '2026-03-06T10:00:00')).toEqual(keys(c, '2026-03-06T08:00:00'));
+  });
+
+  it('a transfer starts the accept step over: the new unit gets its own keys, even with an unchanged due date', () => {
+    // The answer date (Wed 04/03) is earlier than either accept date, so the step's date does not move.
+    const atA = makeCase({ status: 'assigned', assigneeId: null, acceptDueAt: at('2026-03-05T17:30:00'), stepStartedAt: at('2026-02-24T09:00:00') });
+    const atB = { ...atA, responsibleUnitId: 8, acceptDueAt: at('2026-03-06T17:30:00'), stepStartedAt: at('2026-03-03T09:00:00') };
+    const forA = planNudges(atA, RULES, cal, at('2026-03-04T08:00:00'));
+    const forB = planNudges(atB, RULES, cal, at('2026-03-04T08:00:00'));
+    expect(forA.map((n) => [withoutOccurrence(n.key), n.recipient])).toEqual([['nudge:42:accept-due-today:accept', { type: 'unit', unitId: 7, roles: ['unit_leader'] }]]);
+    expect(forB.map((n) => [withoutOccurrence(n.key), n.recipient])).toEqual([['nudge:42:accept-due-today:accept', { type: 'unit', unitId: 8, roles: ['unit_leader'] }]]);
+    expect(forB[0]?.key).not.toBe(forA[0]?.key);
+  });
+
+  it('a return to the dispatchers and an extension are new occurrences too', () => {
+    // Returned on Thu 05/03 at 10:00 with the triage date long past: overdue at once, under a key of its own.
+    const returned = makeCase({ status: 'received', responsibleUnitId: null, assigneeId: null, triageDueAt: at('2026-02-25T17:30:00'), stepStartedAt: at('2026-03-05T10:00:00') });
+    const earlier = { ...returned, stepStartedAt: at('2026-02-23T09:00:00') };
+    const [afterReturn] = keys(returned, '2026-03-05T10:30:00');
+    expect(withoutOccurrence(afterReturn!)).toBe('nudge:42:triage-overdue:triage:2026-03-05');
+    expect(keys(earlier, '2026-03-05T10:30:00')).not.toContain(afterReturn);
+
+    // Extended from Wed 04/03 to Wed 11/03: the countdown to the new date is told again.
+    const extended = makeCase({ answerDueAt: at('2026-03-11T17:30:00') });
+    expect(keys(c, '2026-03-02T08:00:00').map(withoutOccurrence)).toEqual(['nudge:42:answer-before-2:answer']);
+    expect(keys(extended, '2026-03-09T08:00:00').map(withoutOccurrence)).toEqual(['nudge:42:answer-before-2:answer']);
+    expect(keys(extended, '2026-03-09T08:00:00')).not.toEqual(keys(c, '2026-03-02T08:00:00'));
   });
 });
