@@ -87,7 +87,7 @@ export const nudgeSweepAt1mBench: BenchModule = {
         notes: [
           ...data.description,
           `Open cases at the anchor: ${fmt(open?.running ?? 0)} with a running clock (${fmt(open?.overdue ?? 0)} past their answer date) + ${fmt(open?.awaiting ?? 0)} awaiting_info (clock stopped); default nudge rules (db/seeds/seed-nudges.ts).`,
-          `sweepNudges(deps, now) in the bench process on a pg pool of 10 (as the worker), calendar and rules read from the database each sweep.`,
+          `sweepNudges(deps, now) in the bench process on a pg pool of 10 (as the worker; the sweep runs its big reads and its insert two statements at a time), calendar and rules read from the database each sweep.`,
           `Warm-up tick Friday 17:00: ${fmt(warmUp.ms, 0)} ms, ${warmUp.candidates} candidates, ${warmUp.due} due, ${warmUp.inserted} written.`,
           `Measured tick Monday 08:00 (the morning's reminders all due), ${MEASURED_RUNS} runs from the same outbox: ${runs.map((r) => `${fmt(r.ms, 0)} ms`).join(', ')} — ${runs[0]!.candidates} candidates, ${runs[0]!.due} due, ${runs[0]!.inserted} written; figure = median ${fmt(figure, 0)} ms.`,
           `Next tick 08:01 (everything due already sent): ${fmt(steady.ms, 0)} ms, ${steady.candidates} candidates, ${steady.due} due, ${steady.inserted} written.`,

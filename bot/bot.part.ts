@@ -1,7 +1,7 @@
 import { and, eq, isNotNull, lt } from 'drizzle-orm';
 import { conversations, inboundEvents, officials } from '../db/schema.js';
 import type { AppDeps } from '../runtime/app.js';
-import { relayOutbox, insertOutbox } from '../runtime/outbox/outbox.js';
+import { insertOutbox, kickOutbox, relayOutbox } from '../runtime/outbox/outbox.js';
 import type { ProductPart } from '../runtime/start.js';
 import { sharedTemplateRenderer } from '../runtime/templates.js';
 import { createOfficialLinker } from './assistant/link-official-command.js';
@@ -14,7 +14,8 @@ import { createNotifySender } from './delivery/notify-sender.js';
 import { createZaloSender } from './delivery/zalo-sender.js';
 import { createZbsSender } from './delivery/zbs-sender.js';
 import { findStalledInboundEvents, markInboundEvent, processPendingEventsOfSender } from './inbound/inbound-events.js';
-import { processInboundEventJob } from './inbound/process-inbound.job.js';
+import { processInboundEventJob, type TProcessInboundEventPayload } from './inbound/process-inbound.job.js';
+import { singleFlightWithTrailingRun } from './inbound/single-flight.js';
 import { createReferenceCache } from './reference-cache.js';
 import { registerSandbox } from './sandbox/sandbox.routes.js';
 import { registerWebhookRoutes } from './webhook.routes.js';
@@ -42,21 +43,34 @@ function createConversationDeps(deps: AppDeps): ConversationDeps {
   };
 }
 
-/** Handles every pending event of the event's sender, then pushes the replies out at once. */
-export async function processInboundEvent(deps: AppDeps, conversation: ConversationDeps, inboundEventId: number): Promise<void> {
-  const { database, clock, jobs } = deps;
+/**
+ * Handles every pending event of the event's sender, then pushes the replies out at once. `relay` hands the due
+ * outbox rows to the delivery jobs; the job handler passes one shared by the process's jobs (see botPart.jobs).
+ */
+export async function processInboundEvent(
+  deps: AppDeps,
+  conversation: ConversationDeps,
+  job: TProcessInboundEventPayload,
+  relay: () => Promise<unknown> = () => relayOutbox(deps.database.db, deps.jobs, deps.clock.now()),
+): Promise<void> {
+  const { database, clock } = deps;
   const db = database.db;
-  const [row] = await db.select().from(inboundEvents).where(eq(inboundEvents.id, inboundEventId));
-  if (!row || row.status === 'done' || row.status === 'ignored') return;
-  if (!row.senderId) {
-    await markInboundEvent(db, row.id, 'ignored', clock.now());
+  // The webhook puts the sender in the job: no need to read the row first (one query less per message).
+  let senderId = job.senderId;
+  if (senderId === undefined) {
+    const [row] = await db.select().from(inboundEvents).where(eq(inboundEvents.id, job.inboundEventId));
+    if (!row || row.status === 'done' || row.status === 'ignored') return;
+    senderId = row.senderId;
+  }
+  if (!senderId) {
+    await markInboundEvent(db, job.inboundEventId, 'ignored', clock.now());
     return;
   }
   // Replies use the admin's current texts (edited in the console, possibly in another process).
   await conversation.templates.refresh();
-  await processPendingEventsOfSender(
+  const handled = await processPendingEventsOfSender(
     db,
-    row.senderId,
+    senderId,
     async (tx, event) => {
       const parsed = parseZaloEvent(event.raw);
       if (!parsed.ok) return 'ignored';
@@ -64,7 +78,9 @@ export async function processInboundEvent(deps: AppDeps, conversation: Conversat
     },
     () => clock.now(),
   );
-  await relayOutbox(db, jobs, clock.now());
+  // Nothing handled (another job got there first, or the event failed): nothing new to send.
+  if (handled.length === 0) return;
+  await relay();
   await enqueuePendingAttachments(deps);
 }
 
@@ -118,7 +134,11 @@ export const botPart: ProductPart = {
   },
   jobs: (jobs, deps) => {
     const conversation = createConversationDeps(deps);
-    jobs.register(processInboundEventJob, ({ inboundEventId }) => processInboundEvent(deps, conversation, inboundEventId));
+    // One hand-over at a time for the process's event jobs, without row locks (kickOutbox): a burst of 50
+    // messages finishing together made 50 overlapping relays, each locking and re-enqueueing every due row, and
+    // the deliveries waited for their locks.
+    const relay = singleFlightWithTrailingRun(() => kickOutbox(deps.database.db, deps.jobs, deps.clock.now()));
+    jobs.register(processInboundEventJob, (payload) => processInboundEvent(deps, conversation, payload, relay));
     jobs.register(fetchAttachmentJob, async ({ attachmentId }) => {
       const outcome = await fetchAttachment({ db: deps.database.db, dataDir: deps.config.dataDir }, attachmentId);
       if (outcome === 'rejected') deps.logger.warn({ attachmentId }, 'attachment rejected');

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest, LogLevel } from 'fastify';
 import type { AppDeps } from '../runtime/app.js';
 import { httpError } from '../runtime/app.js';
 import { markInboundEvent, storeInboundEvent } from './inbound/inbound-events.js';
-import { createInboundIntake } from './inbound/inbound-intake.js';
+import { createInboundIntake, type StoredInboundEvent } from './inbound/inbound-intake.js';
 import { processInboundEventJob } from './inbound/process-inbound.job.js';
 import { verifyZaloSignature } from './zalo/signature.js';
 import { dedupeKeyOf, parseZaloEvent } from './zalo/webhook.schema.js';
@@ -17,7 +17,7 @@ const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 /** How long one batch of processing jobs may take to reach the queue before it is left to the scheduler. */
 const ENQUEUE_TIMEOUT_MS = 5_000;
 const MAX_ENQUEUE_BATCH = 1_000;
-const MAX_IDS_WAITING_FOR_QUEUE = 50_000;
+const MAX_EVENTS_WAITING_FOR_QUEUE = 50_000;
 
 function headerValue(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -44,38 +44,41 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
   // waits for it: if the queue is down or slow, the scheduler's sweep of pending events (bot.part.ts) enqueues
   // what was missed. Ids of committed batches are handed to the queue by one sender at a time, in one round trip
   // for all that piled up meanwhile: under load, few large pipelines rather than one small one per batch.
-  const toEnqueue: number[] = [];
+  const toEnqueue: StoredInboundEvent[] = [];
   let sending: Promise<void> | undefined;
   let lastEnqueueWarningAt = 0;
-  const warnNotEnqueued = (err: unknown, ids: number[]) => {
+  const warnNotEnqueued = (err: unknown, events: StoredInboundEvent[]) => {
     const at = Date.now();
     if (at - lastEnqueueWarningAt < 10_000) return;
     lastEnqueueWarningAt = at;
-    app.log.warn({ err, inboundEventIds: ids.slice(0, 20), count: ids.length }, 'inbound events stored but not enqueued; the scheduler will pick them up');
+    app.log.warn(
+      { err, inboundEventIds: events.slice(0, 20).map((e) => e.id), count: events.length },
+      'inbound events stored but not enqueued; the scheduler will pick them up',
+    );
   };
   async function sendToQueue(): Promise<void> {
     while (toEnqueue.length > 0) {
-      const ids = toEnqueue.splice(0, MAX_ENQUEUE_BATCH);
+      const events = toEnqueue.splice(0, MAX_ENQUEUE_BATCH);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         jobs.enqueueMany(
           processInboundEventJob,
-          ids.map((id) => ({ payload: { inboundEventId: id }, options: { key: `inbound:${id}` } })),
+          events.map(({ id, senderId }) => ({ payload: { inboundEventId: id, senderId }, options: { key: `inbound:${id}` } })),
         ),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS);
         }),
       ])
-        .catch((err: unknown) => warnNotEnqueued(err, ids))
+        .catch((err: unknown) => warnNotEnqueued(err, events))
         .finally(() => clearTimeout(timer));
     }
   }
   const intake = createInboundIntake({
     db: database.db,
-    afterCommit: (ids) => {
+    afterCommit: (stored) => {
       // Past this backlog (Redis hanging), stored events are left to the sweep instead of piling up in memory.
-      if (toEnqueue.length + ids.length > MAX_IDS_WAITING_FOR_QUEUE) return warnNotEnqueued(new Error('enqueue backlog full'), ids);
-      toEnqueue.push(...ids);
+      if (toEnqueue.length + stored.length > MAX_EVENTS_WAITING_FOR_QUEUE) return warnNotEnqueued(new Error('enqueue backlog full'), stored);
+      toEnqueue.push(...stored);
       sending ??= sendToQueue().finally(() => {
         sending = undefined;
       });

@@ -53,7 +53,8 @@ function buildLayoutContext(req: FastifyRequest, nav: NavKey) {
           rolesLabel: describeRoles(official.roles),
         }
       : null,
-    nav: official
+    // Until an admin-issued password is replaced every other page leads back to the change form: no links to them.
+    nav: official && !official.passwordChangeRequired
       ? [
           { url: '/console/inbox', label: 'Hộp thư', current: nav === 'inbox' },
           { url: '/console/dashboard', label: 'Bảng điều khiển', current: nav === 'dashboard' },

@@ -1,13 +1,18 @@
 import type { Session } from 'fastify';
 import type { SessionStore } from '@fastify/session';
-import { eq, lte } from 'drizzle-orm';
+import { eq, lte, sql } from 'drizzle-orm';
 import { sessions } from '../db/schema.js';
-import type { Db } from '../runtime/db.js';
+import type { Db, Queryable } from '../runtime/db.js';
 
 declare module 'fastify' {
   interface Session {
     /** Set at login, after the session id has been regenerated. */
     officialId?: number;
+    /**
+     * The official's password stamp at login (runtime/password.ts passwordStamp): once the password changes
+     * the session no longer matches and is ended at its next request, in every process.
+     */
+    passwordStamp?: string;
     /** Synchronizer token every state-changing console form must echo in `_csrf`. */
     csrfToken?: string;
     /** One message shown on the next page, then dropped (post/redirect/get). */
@@ -80,6 +85,18 @@ export class DbSessionStore implements SessionStore {
     const removed = await this.db.delete(sessions).where(lte(sessions.expiresAt, this.now())).returning({ sid: sessions.sid });
     return removed.length;
   }
+}
+
+/**
+ * Ends every console session of an official (their password changed): the rows go, so each browser is sent to
+ * the login page at its next request and a live stream stops at its next heartbeat. Returns how many ended.
+ */
+export async function revokeOfficialSessions(q: Queryable, officialId: number): Promise<number> {
+  const removed = await q
+    .delete(sessions)
+    .where(sql`${sessions.data} @> ${JSON.stringify({ officialId })}::jsonb`)
+    .returning({ sid: sessions.sid });
+  return removed.length;
 }
 
 function readExpiry(session: Session): Date | null {

@@ -385,7 +385,7 @@ export const caseEvents = pgTable(
   },
   (t) => [
     index('case_events_case_idx').on(t.caseId, t.id),
-    // When each open case entered its current step (workflows/nudges/nudge.repo.ts loadStepStarts, every sweep):
+    // When each open case entered its current step (stepStartedAt in workflows/nudges/nudge.repo.ts, every sweep):
     // status changes and transfers only, read from the index alone instead of every event row of ~10,000 cases.
     index('case_events_step_start_idx')
       .on(t.caseId, t.toStatus, t.at)

@@ -44,11 +44,16 @@ export function httpError(status: number, details?: unknown) {
   return { error: known.code, message: known.message, ...(details === undefined ? {} : { details }) };
 }
 
+/** A hop count means "the nearest n proxies", which Fastify takes as a function of the hop. */
+function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 export async function buildApp(deps: AppDeps, parts: AppPart[] = [], serverOptions: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     ...serverOptions,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

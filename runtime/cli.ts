@@ -12,7 +12,7 @@ import { createZaloConnection } from '../bot/zalo-connection.js';
 import { systemClock } from './clock.js';
 import { createLogger } from './logger.js';
 import { API_SCOPES, generateApiToken, hashApiToken } from '../console/api/api-token-auth.js';
-import { hashPassword } from './password.js';
+import { hashPassword, hashTemporaryPassword } from './password.js';
 import { seedAll } from './seed.js';
 
 const USAGE = `Cách dùng / usage: npm run pakn -- <command>
@@ -112,13 +112,14 @@ async function createOfficial(config: Config, args: string[]): Promise<void> {
         email: input.email,
         phone: input.phone,
         roles: input.role,
-        passwordHash: await hashPassword(password),
+        // A generated password is handed over like an admin's reset: its holder replaces it at the first login.
+        passwordHash: input.password ? await hashPassword(password) : await hashTemporaryPassword(password),
       })
       .onConflictDoNothing()
       .returning({ id: officials.id });
     if (inserted.length === 0) throw new UsageError(`login ${input.login} already exists`);
     console.log(`Đã tạo cán bộ ${input.name} (${input.login}) thuộc ${unit.name}, vai trò ${input.role.join(', ')}.`);
-    if (!input.password) console.log(`Mật khẩu tạm: ${password}`);
+    if (!input.password) console.log(`Mật khẩu tạm: ${password} (cán bộ phải đổi ở lần đăng nhập đầu tiên)`);
   });
 }
 

@@ -95,6 +95,16 @@ export const ZConfig = z
       z.string().regex(/^\d+$/, 'phải là số cổng (0–65535)').transform(Number).pipe(z.number().int().min(0).max(65535)),
     ),
     HOST: z.preprocess((v) => (v === '' || v === undefined ? '127.0.0.1' : v), z.string()),
+    TRUST_PROXY: z.preprocess(
+      (v) => (v === '' || v === undefined ? 'loopback' : v),
+      z
+        .string()
+        .regex(
+          /^(true|false|\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/,
+          'phải là true, false, số proxy phía trước (ví dụ 1), loopback hoặc danh sách địa chỉ/CIDR của proxy',
+        )
+        .transform((v): boolean | number | string[] => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((a) => a.trim()))),
+    ),
     PUBLIC_BASE_URL: optionalUrl,
     DATA_DIR: z.preprocess((v) => (v === '' || v === undefined ? './data' : v), z.string()),
     DATABASE_URL: optionalUrl,
@@ -149,6 +159,12 @@ export interface Config {
   port: number;
   host: string;
   publicBaseUrl: string;
+  /**
+   * Which X-Forwarded-For hops to believe (client address and protocol for login limits, secure cookies, logs).
+   * Default: a proxy on the same host only (nginx in front), so a client connecting directly cannot choose its
+   * address with the header.
+   */
+  trustProxy: boolean | number | string[];
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
@@ -207,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     role: c.ROLE,
     port: c.PORT,
     host: c.HOST,
+    trustProxy: c.TRUST_PROXY,
     publicBaseUrl,
     dataDir: c.DATA_DIR,
     databaseUrl: c.DATABASE_URL,

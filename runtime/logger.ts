@@ -65,6 +65,13 @@ export function serializeError(err: unknown): unknown {
   return record;
 }
 
+/** An error's message as it may be stored (e.g. a failed event's `error` column): no bound values, no phone numbers. */
+export function storableErrorMessage(err: unknown, max = 500): string {
+  const serialized = err instanceof Error ? serializeError(err) : undefined;
+  const message = serialized && typeof serialized === 'object' && 'message' in serialized ? String(serialized.message) : redactText(String(err));
+  return Array.from(message).slice(0, max).join('');
+}
+
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {

@@ -27,7 +27,8 @@ function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((entry) => {
     const full = join(dir, entry);
-    if (entry === 'node_modules' || entry === 'public') return [];
+    // bench/out holds the benchmarks' run logs and scratch files (git-ignored), not project code.
+    if (entry === 'node_modules' || entry === 'public' || full.endsWith(join('bench', 'out'))) return [];
     if (statSync(full).isDirectory()) return listFiles(full);
     return /\.(ts|tsx)$/.test(entry) && !entry.endsWith('.d.ts') ? [full] : [];
   });

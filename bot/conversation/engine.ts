@@ -6,6 +6,7 @@ import { insertOutbox } from '../../runtime/outbox/outbox.js';
 import { formatVnDate } from '../../workflows/calendar/working-calendar.js';
 import { signalCaseChange } from '../../workflows/cases/case-change-signal.js';
 import { OPEN_STATUSES } from '../../workflows/cases/case-status.js';
+import { excerpt } from '../../workflows/text/excerpt.js';
 import { countsAsInteraction, recordFollowerState, recordInteraction } from '../zalo/interaction-window.js';
 import type { TZaloEvent } from '../zalo/webhook.schema.js';
 import { matchCitizenCommand, matchLinkCommand, RATING_PAYLOAD } from './commands.js';
@@ -325,7 +326,7 @@ async function converseWithCitizen(
   if (chat) return chat.firstReply ? [...replies, { type: 'text', text: t('message-to-official', { code: chat.caseCode }) }] : replies;
 
   if (userInput?.type === 'media') return [...replies, { type: 'text', text: t('media-outside-dialog') }, ...menuMessages(t)];
-  const shown = event.type === 'text' ? event.text.slice(0, 60) : '…';
+  const shown = event.type === 'text' ? excerpt(event.text, 60) : '…';
   return [...replies, { type: 'text', text: t('unknown-input', { input: shown }) }, ...menuMessages(t)];
 }
 

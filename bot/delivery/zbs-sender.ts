@@ -18,6 +18,19 @@ const ZZbsData = z.object({
   text: z.string().optional(),
 });
 
+/** ZNS/ZBS refuses template messages sent at night (ZALO.md §5.1, `-133`). */
+export const ZNS_NIGHT_REFUSED = -133;
+/** Local hour (Asia/Ho_Chi_Minh, UTC+7 all year) from which template messages are accepted again. */
+const TEMPLATE_WINDOW_OPENS_AT_HOUR = 6;
+const VN_OFFSET_MS = 7 * 60 * 60 * 1000;
+
+/** The next 06:00 in Hà Nội after `now`. */
+export function nextTemplateWindowOpening(now: Date): Date {
+  const local = new Date(now.getTime() + VN_OFFSET_MS);
+  const opening = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), TEMPLATE_WINDOW_OPENS_AT_HOUR) - VN_OFFSET_MS;
+  return new Date(opening > now.getTime() ? opening : opening + 24 * 60 * 60 * 1000);
+}
+
 /** Zalo's `tracking_id` (≤ 48 characters, echoed on the delivery receipt): the outbox row. */
 export function zbsTrackingId(row: { id: number }): string {
   return `pakn-outbox-${row.id}`;
@@ -79,6 +92,8 @@ export function createZbsSender(deps: { db: Db; client: ZaloClient; clock: Clock
     } catch (err) {
       if (!(err instanceof ZaloApiError)) return { ok: false, retry: true, error: err instanceof Error ? err.message : String(err) };
       const error = `zbs ${err.kind}${err.code === undefined ? '' : ` ${err.code}`}: ${err.message}`;
+      // Template messages are not delivered at night: the same message goes out when the window opens.
+      if (err.code === ZNS_NIGHT_REFUSED) return { ok: false, retry: true, error, deferUntil: nextTemplateWindowOpening(deps.clock.now()) };
       if (err.kind === 'transient' || err.kind === 'auth') {
         return { ok: false, retry: true, error, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
       }

@@ -19,10 +19,10 @@ export interface InboundIntakeOptions {
   /** Batches being written at once; the others wait and grow meanwhile. */
   maxInFlight?: number;
   /**
-   * Called once per committed batch with the ids it inserted, before their requests are answered (so a caller
+   * Called once per committed batch with the events it inserted, before their requests are answered (so a caller
    * may start the processing jobs without holding any reply). Must not throw; it is not awaited.
    */
-  afterCommit?: (ids: number[]) => void;
+  afterCommit?: (stored: StoredInboundEvent[]) => void;
 }
 
 export interface InboundIntake {
@@ -30,6 +30,11 @@ export interface InboundIntake {
   store(event: InboundEventInput): Promise<StoreInboundOutcome>;
   /** Resolves when every event handed over so far has been written (or failed). */
   flush(): Promise<void>;
+}
+
+export interface StoredInboundEvent {
+  id: number;
+  senderId: string | null;
 }
 
 export const DEFAULT_INTAKE_MAX_BATCH = 256;
@@ -41,15 +46,21 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/** An error PostgreSQL raised about the statement (it has a SQLSTATE), not a lost or refused connection. */
+/**
+ * An error PostgreSQL raised about the statement (a SQLSTATE, on the error or the driver error drizzle wraps), not
+ * a lost or refused connection (class 08) or a server going down (57).
+ */
 function isStatementError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57');
+  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return !code.startsWith('08') && !code.startsWith('57');
+  }
+  return false;
 }
 
 export function createInboundIntake(options: InboundIntakeOptions): InboundIntake {
   const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_INTAKE_MAX_BATCH);
-  const maxInFlight = Math.max(1, options.maxInFlight ?? (Number(process.env.XX_INFLIGHT) || DEFAULT_INTAKE_MAX_IN_FLIGHT));
+  const maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_INTAKE_MAX_IN_FLIGHT);
   const waiting: Waiting[] = [];
   const writing = new Set<Promise<void>>();
   let scheduled = false;
@@ -67,7 +78,7 @@ export function createInboundIntake(options: InboundIntakeOptions): InboundIntak
       await Promise.all(batch.map((w) => write([w])));
       return;
     }
-    const inserted = outcomes.flatMap((o) => (o.inserted ? [o.id] : []));
+    const inserted = outcomes.flatMap((o, i) => (o.inserted ? [{ id: o.id, senderId: batch[i]!.event.senderId }] : []));
     if (inserted.length > 0 && options.afterCommit) {
       try {
         options.afterCommit(inserted);

@@ -2,13 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DEMO_LOGINS, DEMO_PASSWORD } from '../../db/seeds/seed-demo.js';
 import type { AppDeps } from '../../runtime/app.js';
-import { hashPassword, verifyPassword } from '../../runtime/password.js';
+import { hashPassword, isTemporaryPasswordHash, passwordStamp, verifyPassword } from '../../runtime/password.js';
 import { ensureCsrfToken } from '../csrf.js';
 import { renderPage } from '../page-renderer.js';
 import type { DbSessionStore } from '../session-store.js';
 import { isLockedOut, LOGIN_MESSAGES, minutesLeft } from './login-lockout.js';
 import { claimLoginAttempt, findConsoleOfficial, findCredentialsByLogin, recordSuccessfulLogin } from './official-auth.repo.js';
-import { INBOX_PATH, LOGIN_PATH, mayUseConsole, readReturnTo } from './session-auth.js';
+import { ACCOUNT_PATH, INBOX_PATH, LOGIN_PATH, mayUseConsole, readReturnTo } from './session-auth.js';
 
 export const ZLoginForm = z.object({
   login: z.string().trim().toLowerCase().min(1).max(100),
@@ -53,7 +53,7 @@ export async function registerLoginRoutes(scope: FastifyInstance, options: Login
     const officialId = req.session.officialId;
     if (typeof officialId === 'number') {
       const official = await findConsoleOfficial(db, officialId);
-      if (official && mayUseConsole(official, deps.config)) return reply.redirect(INBOX_PATH, 302);
+      if (official && mayUseConsole(official, deps.config) && req.session.passwordStamp === official.passwordStamp) return reply.redirect(INBOX_PATH, 302);
     }
     return renderLogin(req, reply, 200, null);
   });
@@ -107,14 +107,21 @@ export async function registerLoginRoutes(scope: FastifyInstance, options: Login
       // A new session id at the privilege change: an id planted before login (fixation) is worth nothing after.
       await req.session.regenerate();
       req.session.officialId = credentials.id;
+      req.session.passwordStamp = passwordStamp(credentials.passwordHash);
       ensureCsrfToken(req);
-      req.log.info({ officialId: credentials.id }, 'console login');
+      const mustChangePassword = isTemporaryPasswordHash(credentials.passwordHash);
+      req.log.info({ officialId: credentials.id, mustChangePassword }, 'console login');
       await sessionStore.deleteExpired();
+      if (mustChangePassword) {
+        // The page they wanted waits until the password an admin handed over has been replaced.
+        if (returnTo) req.session.returnTo = returnTo;
+        return reply.redirect(ACCOUNT_PATH, 303);
+      }
       return reply.redirect(returnTo ?? INBOX_PATH, 303);
     },
   );
 
-  scope.post('/logout', async (req, reply) => {
+  scope.post('/logout', { config: { beforePasswordChange: true } }, async (req, reply) => {
     await req.session.destroy();
     reply.clearCookie(options.cookieName, { path: '/console' });
     return reply.redirect(LOGIN_PATH, 303);

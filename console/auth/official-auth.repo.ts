@@ -1,6 +1,7 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { officials, units } from '../../db/schema.js';
 import type { Db } from '../../runtime/db.js';
+import { isTemporaryPasswordHash, passwordStamp } from '../../runtime/password.js';
 import type { Role } from '../../workflows/cases/actor.js';
 import { describeUnitName } from '../reference-data.repo.js';
 import { LOCKOUT_MS, LOCKOUT_THRESHOLD } from './login-lockout.js';
@@ -23,19 +24,27 @@ export interface ConsoleOfficial {
   roles: Role[];
   active: boolean;
   isDemo: boolean;
+  /** The password was issued by an admin (temporary): every console page but the change form waits for a new one. */
+  passwordChangeRequired: boolean;
+  /** Fingerprint of the stored password hash; a session made before the last password change does not match it. */
+  passwordStamp: string;
 }
 
+const credentialColumns = {
+  id: officials.id,
+  passwordHash: officials.passwordHash,
+  active: officials.active,
+  isDemo: officials.isDemo,
+  lockedUntil: officials.lockedUntil,
+};
+
 export async function findCredentialsByLogin(db: Db, login: string): Promise<OfficialCredentials | null> {
-  const [row] = await db
-    .select({
-      id: officials.id,
-      passwordHash: officials.passwordHash,
-      active: officials.active,
-      isDemo: officials.isDemo,
-      lockedUntil: officials.lockedUntil,
-    })
-    .from(officials)
-    .where(eq(officials.login, login));
+  const [row] = await db.select(credentialColumns).from(officials).where(eq(officials.login, login));
+  return row ?? null;
+}
+
+export async function findCredentialsById(db: Db, officialId: number): Promise<OfficialCredentials | null> {
+  const [row] = await db.select(credentialColumns).from(officials).where(eq(officials.id, officialId));
   return row ?? null;
 }
 
@@ -52,13 +61,20 @@ export async function findConsoleOfficial(db: Db, officialId: number): Promise<C
       roles: officials.roles,
       active: officials.active,
       isDemo: officials.isDemo,
+      passwordHash: officials.passwordHash,
     })
     .from(officials)
     .innerJoin(units, eq(units.id, officials.unitId))
     .where(eq(officials.id, officialId));
   if (!row) return null;
-  const { unitFullName, unitKind, ...official } = row;
-  return { ...official, unitName: describeUnitName({ name: row.unitName, fullName: unitFullName, kind: unitKind }) };
+  // The hash itself stays here: pages get only what it says.
+  const { unitFullName, unitKind, passwordHash, ...official } = row;
+  return {
+    ...official,
+    unitName: describeUnitName({ name: row.unitName, fullName: unitFullName, kind: unitKind }),
+    passwordChangeRequired: isTemporaryPasswordHash(passwordHash),
+    passwordStamp: passwordStamp(passwordHash),
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { CaseView } from '../../workflows/cases/case.repo.js';
 import type { CategorySuggestion } from '../../workflows/classifier/suggest-category.js';
 import type { DuplicateCandidate } from '../../workflows/duplicates/find-duplicate-candidates.js';
 import type { CandidateCaseRow } from './case-page.repo.js';
+import { excerpt } from '../../workflows/text/excerpt.js';
 
 /**
  * What the triage panel of the case page suggests: cases that may report the same thing (to merge into) and
@@ -13,11 +14,6 @@ import type { CandidateCaseRow } from './case-page.repo.js';
  */
 
 const EXCERPT_LENGTH = 160;
-
-function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= EXCERPT_LENGTH ? flat : `${flat.slice(0, EXCERPT_LENGTH - 1)}…`;
-}
 
 function percent(value: number): string {
   return `${Math.round(Math.min(1, Math.max(0, value)) * 100)}%`;
@@ -60,7 +56,7 @@ export function describeDuplicateCandidates(input: {
       statusLabel: CASE_STATUS_LABELS[row.status],
       receivedAt: formatVnDateTime(row.receivedAt),
       receivedAtIso: row.receivedAt.toISOString(),
-      excerpt: excerpt(`${row.title ? `${row.title}. ` : ''}${row.description}`),
+      excerpt: excerpt(`${row.title ? `${row.title}. ` : ''}${row.description}`, EXCERPT_LENGTH),
       similarity: percent(candidate.score),
       place: describePlace(candidate),
       merge: input.canMerge

@@ -19,22 +19,18 @@ import {
   ZInboxQuery,
   type TInboxQuery,
 } from './inbox-query.js';
+import { excerpt } from '../../workflows/text/excerpt.js';
 
 export const INBOX_PAGE_SIZE = 25;
 
 const EXCERPT_LENGTH = 140;
-
-function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= EXCERPT_LENGTH ? flat : `${flat.slice(0, EXCERPT_LENGTH - 1)}…`;
-}
 
 function describeRow(row: CaseRow, ref: ReferenceData, calendar: WorkingCalendar, now: Date) {
   return {
     id: row.id,
     code: row.code,
     url: `/console/cases/${row.id}`,
-    excerpt: excerpt(row.description),
+    excerpt: excerpt(row.description, EXCERPT_LENGTH),
     categoryName: ref.categoryName(row.categoryId),
     wardName: row.areaUnitId === null ? 'Chưa xác định' : ref.unitName(row.areaUnitId),
     receivedAt: formatVnDateTime(row.receivedAt),

@@ -2,15 +2,26 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../runtime/app.js';
 import { loadWorkingCalendar } from '../../workflows/calendar/calendar.repo.js';
-import { formatVnDateTime, type WorkingCalendar } from '../../workflows/calendar/working-calendar.js';
-import { reportErrorMessage, type ReportErrorCode } from '../../workflows/reports/report-errors.js';
-import { labelPeriod, listSubmissionStatus, listUnitObligations, markReturned, markSubmitted, type ObligationView } from '../../workflows/reports/report-obligations.js';
+import { formatVnDate, formatVnDateTime, type WorkingCalendar } from '../../workflows/calendar/working-calendar.js';
+import { adHocRequestErrorMessage, reportErrorMessage, type AdHocRequestErrorCode, type ReportErrorCode } from '../../workflows/reports/report-errors.js';
+import {
+  AD_HOC_NOTE_MAX,
+  AD_HOC_PERIOD_KEY,
+  adHocDueAt,
+  labelPeriod,
+  listSubmissionStatus,
+  listUnitObligations,
+  markReturned,
+  markSubmitted,
+  requestAdHocReport,
+  type ObligationView,
+} from '../../workflows/reports/report-obligations.js';
 import { findCurrentPeriod, findLatestDuePeriod } from '../../workflows/reports/report-periods.js';
-import { mayMarkOwnReport, mayReviewSubmissions, REPORT_PERMISSION_MESSAGES } from '../../workflows/reports/report-permissions.js';
-import { loadActiveRegimes } from '../../workflows/reports/report.repo.js';
-import { isReportOwed, type ReportingRegime } from '../../workflows/reports/reporting-regime.js';
+import { mayMarkOwnReport, mayRequestAdHocReport, mayReviewSubmissions, REPORT_PERMISSION_MESSAGES } from '../../workflows/reports/report-permissions.js';
+import { loadActiveRegimes, loadReportingUnits } from '../../workflows/reports/report.repo.js';
+import { isReportOwed, isUnitObliged, type ReportingRegime } from '../../workflows/reports/reporting-regime.js';
 import { slaBadge } from '../../workflows/sla/sla-rules.js';
-import { blank, describeFormError, formId, formText, optionalFormText } from '../admin/admin-forms.js';
+import { blank, describeFormError, formId, formList, formText, optionalFormText } from '../admin/admin-forms.js';
 import { renderErrorPage, renderPage, requireOfficial, setFlash, toActor } from '../page-renderer.js';
 import { describeDeadlineRule, describeFrequency, describeWindow } from './report-labels.js';
 import { listRegimePeriodKeys, loadOfficialNamesByLogin } from './reports.repo.js';
@@ -65,12 +76,95 @@ export const ZReturnForm = z.object({
   reason: formText({ required: 'Vui lòng ghi lý do trả lại báo cáo.', max: 1000, tooLong: 'Lý do trả lại quá dài (tối đa 1.000 ký tự).' }),
 });
 
+/** The request form's refusals, by the workflow's codes. */
+const AD_HOC_ERROR_STATUS: Record<AdHocRequestErrorCode, number> = {
+  unknown_regime: 404,
+  not_ad_hoc: 409,
+  invalid_period_key: 400,
+  period_exists: 409,
+  invalid_window: 400,
+  due_passed: 400,
+  note_too_long: 400,
+  no_units: 400,
+  not_obliged: 400,
+  nobody_obliged: 409,
+};
+
+/** <input type="date"> gives "2026-03-02". */
+function formLocalDay(required: string, invalid: string) {
+  return z.preprocess(
+    blank,
+    z
+      .string({ error: required })
+      .regex(/^\d{4}-\d{2}-\d{2}$/, { error: invalid })
+      .refine((v) => {
+        const d = new Date(`${v}T00:00:00Z`);
+        return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+      }, { error: invalid }),
+  );
+}
+
+export const ZAdHocRequestForm = z
+  .object({
+    periodKey: z.preprocess(
+      (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+      z
+        .string({ error: 'Vui lòng nhập mã đợt báo cáo.' })
+        .min(1, { error: 'Vui lòng nhập mã đợt báo cáo.', abort: true })
+        .regex(AD_HOC_PERIOD_KEY, { error: adHocRequestErrorMessage('invalid_period_key') }),
+    ),
+    start: formLocalDay('Vui lòng chọn ngày bắt đầu của thời gian số liệu.', 'Ngày bắt đầu của thời gian số liệu không hợp lệ.'),
+    end: formLocalDay('Vui lòng chọn ngày kết thúc của thời gian số liệu.', 'Ngày kết thúc của thời gian số liệu không hợp lệ.'),
+    dueDay: formLocalDay('Vui lòng chọn hạn gửi báo cáo.', 'Hạn gửi báo cáo không hợp lệ.'),
+    note: formText({ required: 'Vui lòng ghi nội dung yêu cầu báo cáo.', max: AD_HOC_NOTE_MAX, tooLong: adHocRequestErrorMessage('note_too_long') }),
+    recipients: z.enum(['all', 'chosen'], { error: 'Vui lòng chọn gửi yêu cầu cho mọi đơn vị phải nộp hay cho các đơn vị được chọn.' }),
+    unitIds: formList(formId('Đơn vị không hợp lệ.')),
+  })
+  .superRefine((f, ctx) => {
+    if (f.recipients === 'chosen' && f.unitIds.length === 0) ctx.addIssue({ code: 'custom', path: ['unitIds'], message: adHocRequestErrorMessage('no_units') });
+    // Ticked units with "every unit" chosen: which one was meant is not ours to guess when the other is 126 wards.
+    if (f.recipients === 'all' && f.unitIds.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recipients'],
+        message: 'Anh/chị đã đánh dấu một số đơn vị nhưng lại chọn gửi cho mọi đơn vị phải nộp. Vui lòng chọn "Các đơn vị được chọn" hoặc bỏ đánh dấu các đơn vị.',
+      });
+    }
+  });
+
+/** What the request form was sent with, as typed, to show again with the reason it was refused. */
+interface PostedRequest {
+  periodKey: string;
+  start: string;
+  end: string;
+  dueDay: string;
+  note: string;
+  recipients: string;
+  unitIds: string[];
+}
+
+function readPostedRequest(body: Record<string, unknown>): PostedRequest {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const raw = body.unitIds;
+  return {
+    periodKey: str(body.periodKey),
+    start: str(body.start),
+    end: str(body.end),
+    dueDay: str(body.dueDay),
+    note: str(body.note),
+    recipients: str(body.recipients),
+    unitIds: (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String),
+  };
+}
+
 const ZRegimeParams = z.object({ id: z.coerce.number().int().positive() });
 const ZRegimeQuery = z.object({ period: ZPeriodKey.optional().catch(undefined) });
 
 interface PageState {
   status?: number;
   error?: string | null;
+  /** The ad hoc request form as it was sent (regime page). */
+  request?: PostedRequest;
 }
 
 /** "lanhdao" → the official's name; "api:he-thong" → the reporting system. */
@@ -103,8 +197,9 @@ function countStanding(rows: readonly ObligationView[]) {
 /**
  * Báo cáo: the reports the official's unit owes (and, for its handlers and leaders, "đã nộp"), and for the
  * receiving unit's leaders and the admins, who has and has not submitted, with "ghi nhận đã nộp" and
- * "trả lại". Every change goes through markSubmitted / markReturned, the functions behind
- * POST /api/v1/report-submissions and the Zalo assistant.
+ * "trả lại", and under an ad hoc regime "yêu cầu báo cáo đột xuất". Every change goes through markSubmitted /
+ * markReturned (the functions behind POST /api/v1/report-submissions and the Zalo assistant) and
+ * requestAdHocReport.
  */
 export async function registerReportRoutes(scope: FastifyInstance, deps: AppDeps): Promise<void> {
   const db = deps.database.db;
@@ -133,6 +228,7 @@ export async function registerReportRoutes(scope: FastifyInstance, deps: AppDeps
         frequencyLabel: describeFrequency(regime.frequency),
         periodLabel: key ? labelPeriod(regime, key) : null,
         counts: countStanding(rows),
+        mayRequest: regime.frequency === 'ad_hoc' && mayRequestAdHocReport(actor, regime),
       });
     }
 
@@ -161,7 +257,8 @@ export async function registerReportRoutes(scope: FastifyInstance, deps: AppDeps
             statusLabel: o.statusLabel,
             submittedAt: o.submittedAt ? formatVnDateTime(o.submittedAt) : null,
             submittedBy: describeRecorder(o.submittedBy, names),
-            returnNote: o.status === 'tra_lai' ? o.note : null,
+            returnNote: o.returnNote,
+            requestNote: o.requestNote,
             canMark: marks && owed && regime?.selfSubmit === true,
             viaSystem: owed && regime?.selfSubmit === false,
           };
@@ -196,6 +293,7 @@ export async function registerReportRoutes(scope: FastifyInstance, deps: AppDeps
     );
     const dueAt = rows.length > 0 ? new Date(Math.max(...rows.map((r) => r.dueAt.getTime()))) : null;
     const first = rows[0];
+    const adHoc = regime.frequency === 'ad_hoc' && mayRequestAdHocReport(toActor(requireOfficial(req)), regime) ? await describeRequestForm(regime, state.request) : null;
     return renderPage(
       req,
       reply,
@@ -229,12 +327,32 @@ export async function registerReportRoutes(scope: FastifyInstance, deps: AppDeps
             submittedAt: o.submittedAt ? formatVnDateTime(o.submittedAt) : null,
             submittedBy: describeRecorder(o.submittedBy, names),
             externalRef: o.externalRef,
-            returnNote: o.status === 'tra_lai' ? o.note : null,
+            returnNote: o.returnNote,
           };
         }),
+        adHoc,
       },
       { status: state.status ?? 200, nav: 'reports', title: `Tình hình nộp ${regime.name}` },
     );
+  }
+
+  /** The request form of an ad hoc regime: the units it may ask, and what was typed when it comes back refused. */
+  async function describeRequestForm(regime: ReportingRegime, posted: PostedRequest | undefined) {
+    const obliged = (await loadReportingUnits(db)).filter((u) => isUnitObliged(regime, u));
+    const chosen = new Set(posted?.unitIds ?? []);
+    return {
+      form: {
+        periodKey: posted?.periodKey ?? '',
+        start: posted?.start ?? '',
+        end: posted?.end ?? '',
+        dueDay: posted?.dueDay ?? '',
+        note: posted?.note ?? '',
+        toChosen: posted?.recipients === 'chosen',
+      },
+      noteMax: AD_HOC_NOTE_MAX,
+      obligedCount: obliged.length,
+      units: [...obliged].sort((a, b) => a.name.localeCompare(b.name, 'vi')).map((u) => ({ id: u.id, name: u.name, checked: chosen.has(String(u.id)) })),
+    };
   }
 
   scope.get('/reports', async (req, reply) => renderOverview(req, reply));
@@ -335,5 +453,38 @@ export async function registerReportRoutes(scope: FastifyInstance, deps: AppDeps
       () => markReturned(db, { regimeCode: regime.code, unitId: form.data.unitId, periodKey: form.data.periodKey, by: official.login, at: now, note: form.data.reason }, { now }),
       (o, changed) => (changed ? `Đã trả lại báo cáo của ${o.unitName} (${o.periodLabel}); đơn vị phải nộp lại.` : `Báo cáo của ${o.unitName} đã ở trạng thái trả lại; không có gì thay đổi.`),
     );
+  });
+  /**
+   * Yêu cầu báo cáo đột xuất: the receiving unit's leader (or an admin) asks some or all of the regime's obliged
+   * units for a report with its own code, data window, deadline and note, through requestAdHocReport; the units
+   * then see it under Báo cáo and are reminded of it like of any period's report.
+   */
+  scope.post('/reports/regimes/:id/requests', async (req, reply) => {
+    const params = ZRegimeParams.safeParse(req.params);
+    const { regimes } = await loadActiveRegimes(db);
+    const regime = params.success ? regimes.find((r) => r.id === params.data.id) : undefined;
+    if (!regime) return renderErrorPage(req, reply, 404, REGIME_NOT_FOUND, 'Không tìm thấy');
+    const official = requireOfficial(req);
+    if (!mayRequestAdHocReport(toActor(official), regime)) return renderErrorPage(req, reply, 403, REPORT_PERMISSION_MESSAGES.requestRole, 'Không có quyền truy cập');
+
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const request = readPostedRequest(body);
+    const refuse = (status: number, error: string) => renderRegime(req, reply, regime, undefined, { status, error, request });
+    const form = ZAdHocRequestForm.safeParse(body);
+    if (!form.success) return refuse(400, describeFormError(form.error));
+    const f = form.data;
+    const dueAt = adHocDueAt(await loadWorkingCalendar(db), f.dueDay);
+    if (!dueAt) return refuse(400, `Hạn gửi ${formatVnDate(new Date(`${f.dueDay}T12:00:00+07:00`))} là ngày nghỉ. Vui lòng chọn một ngày làm việc.`);
+
+    const now = deps.clock.now();
+    const result = await requestAdHocReport(
+      db,
+      { regimeCode: regime.code, periodKey: f.periodKey, start: f.start, end: f.end, dueAt, unitIds: f.recipients === 'all' ? undefined : f.unitIds, note: f.note },
+      now,
+    );
+    if (!result.ok) return refuse(AD_HOC_ERROR_STATUS[result.error], adHocRequestErrorMessage(result.error));
+    req.log.info({ regimeId: regime.id, periodKey: f.periodKey, units: result.created, by: official.id }, 'ad hoc report requested');
+    setFlash(req, 'success', `Đã yêu cầu ${result.created} đơn vị gửi ${regime.name} – đợt ${f.periodKey}, hạn gửi ${formatVnDateTime(dueAt)}.`);
+    return reply.redirect(`${BASE}/regimes/${regime.id}?period=${encodeURIComponent(f.periodKey)}`, 303);
   });
 }

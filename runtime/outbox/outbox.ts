@@ -38,6 +38,11 @@ export type DeliveryResult =
        * `-32`): the next try waits at least this long, still capped at OUTBOX_MAX_BACKOFF_MS.
        */
       retryAfterMs?: number;
+      /**
+       * The channel is closed until then (Zalo's night window for template messages): the row waits for that
+       * time without spending an attempt, since nothing failed.
+       */
+      deferUntil?: Date;
     };
 
 export type OutboxSender = (row: OutboxRow) => Promise<DeliveryResult>;
@@ -73,7 +78,7 @@ export function outboxJobKey(outboxId: number): string {
  * (bench/nudge-sweep-1m.bench.ts); as VALUES lists of 8 parameters per row, building and sending them took most
  * of the sweep.
  */
-export const OUTBOX_INSERT_CHUNK = 5_000;
+export const OUTBOX_INSERT_CHUNK = 10_000;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
@@ -225,6 +230,13 @@ export async function deliverOutboxRow(
     await db.update(outbox).set({ status: 'flagged', lastError }).where(ours);
     return 'flagged';
   }
+  if (result.retry && result.deferUntil && result.deferUntil > now) {
+    await db
+      .update(outbox)
+      .set({ status: 'pending', availableAt: result.deferUntil, attempts: sql`greatest(${outbox.attempts} - 1, 0)`, lastError })
+      .where(ours);
+    return 'retry';
+  }
   if (!result.retry || row.attempts >= maxAttempts) {
     await db.update(outbox).set({ status: 'failed', lastError }).where(ours);
     return 'failed';
@@ -269,4 +281,31 @@ export async function relayOutbox(
     );
     return due.length;
   });
+}
+
+/**
+ * relayOutbox without the transaction and its row locks, for the hot path (a message's replies just committed):
+ * one SELECT, one hand-over. Two kicks at once may both hand a row over; its job key absorbs the second, and the
+ * claim in deliverOutboxRow sends it once whatever happens. What the locks cost there: with a burst of messages,
+ * relays followed each other holding every due row, and each delivery's claim waited for one to commit.
+ */
+export async function kickOutbox(
+  db: Db,
+  runner: JobRunner,
+  now: Date,
+  limit = DEFAULT_RELAY_LIMIT,
+  opts: { leaseMs?: number } = {},
+): Promise<number> {
+  const leaseMs = opts.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
+  const due = await db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(isClaimable(now, leaseMs))
+    .orderBy(asc(outbox.availableAt), asc(outbox.id))
+    .limit(limit);
+  await runner.enqueueMany(
+    deliverOutboxJob,
+    due.map(({ id }) => ({ payload: { outboxId: id }, options: { key: outboxJobKey(id) } })),
+  );
+  return due.length;
 }

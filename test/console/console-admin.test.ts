@@ -177,24 +177,43 @@ describe.each(DRIVERS)('admin area on %s', (driver) => {
     expect(duplicate.statusCode).toBe(409);
     expect(duplicate.body).toContain('Tên đăng nhập đã được sử dụng');
 
+    // The password the admin handed over is the newcomer's to replace before anything else.
     const newcomer = new ConsoleClient(world.t.app);
-    expect((await newcomer.login('nguyenvana', password)).statusCode).toBe(303);
+    const firstLogin = await newcomer.login('nguyenvana', password);
+    expect(firstLogin.statusCode).toBe(303);
+    expect(firstLogin.headers.location).toBe('/console/account');
+    const held = await newcomer.get('/console/inbox');
+    expect(held.statusCode).toBe(303);
+    expect(held.headers.location).toBe('/console/account');
+    const own = await newcomer.submit('/console/account', '/console/account/password', {
+      currentPassword: password,
+      newPassword: 'mat-khau-cua-rieng-toi',
+      newPasswordRepeat: 'mat-khau-cua-rieng-toi',
+    });
+    expect(own.statusCode).toBe(303);
+    expect(own.headers.location).toBe('/console/inbox');
     expect((await newcomer.get('/console/inbox')).statusCode).toBe(200);
 
     const reset = await admin.submit('/console/admin/officials', `/console/admin/officials/${row!.id}/reset-password`, {});
     const fresh = readSecret(reset.body);
     expect(fresh).not.toBe(password);
-    expect((await new ConsoleClient(world.t.app).login('nguyenvana', password)).statusCode).toBe(401);
-    expect((await new ConsoleClient(world.t.app).login('nguyenvana', fresh)).statusCode).toBe(303);
+    // A reset ends the sessions signed in with the password it replaces.
+    expect((await newcomer.get('/console/inbox')).statusCode).toBe(302);
+    expect((await new ConsoleClient(world.t.app).login('nguyenvana', 'mat-khau-cua-rieng-toi')).statusCode).toBe(401);
+    const afterReset = await new ConsoleClient(world.t.app).login('nguyenvana', fresh);
+    expect(afterReset.statusCode).toBe(303);
+    expect(afterReset.headers.location).toBe('/console/account');
 
     const access = await postPairs(world, admin, `/console/admin/officials/${row!.id}/access`, [['unitId', String(world.units.a)], ['roles', 'viewer']]);
     expect(access.statusCode).toBe(303);
     const [changed] = await database.db.select().from(officials).where(eq(officials.id, row!.id));
     expect(changed).toMatchObject({ unitId: world.units.a, roles: ['viewer'] });
 
+    const signedIn = new ConsoleClient(world.t.app);
+    await signedIn.login('nguyenvana', fresh);
     const deactivated = await admin.submit('/console/admin/officials', `/console/admin/officials/${row!.id}/deactivate`, {});
     expect(deactivated.statusCode).toBe(303);
-    expect((await newcomer.get('/console/inbox')).statusCode).toBe(302);
+    expect((await signedIn.get('/console/account')).statusCode).toBe(302);
     const self = await admin.submit('/console/admin/officials', `/console/admin/officials/${world.official('admin', 'a').id}/deactivate`, {});
     expect(self.statusCode).toBe(422);
     expect(self.body).toContain('Không thể tự ngừng hoạt động');

@@ -27,6 +27,8 @@ export class ConsoleClient {
   constructor(
     private readonly app: FastifyInstance,
     private readonly extraHeaders: Record<string, string> = {},
+    /** The peer address of the connection (default 127.0.0.1, i.e. through a proxy on the same host). */
+    private readonly remoteAddress?: string,
   ) {}
 
   private headers(): Record<string, string> {
@@ -43,7 +45,7 @@ export class ConsoleClient {
   }
 
   async get(url: string): Promise<LightMyRequestResponse> {
-    const res = await this.app.inject({ method: 'GET', url, headers: this.headers() });
+    const res = await this.app.inject({ method: 'GET', url, headers: this.headers(), ...(this.remoteAddress ? { remoteAddress: this.remoteAddress } : {}) });
     this.absorb(res);
     return res;
   }
@@ -56,6 +58,7 @@ export class ConsoleClient {
       url,
       headers: { ...this.headers(), 'content-type': 'application/x-www-form-urlencoded' },
       payload: body.toString(),
+      ...(this.remoteAddress ? { remoteAddress: this.remoteAddress } : {}),
     });
     this.absorb(res);
     return res;

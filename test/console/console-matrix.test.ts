@@ -12,8 +12,9 @@ import { buildWorld, ROLES_UNDER_TEST, WORLD_PASSWORD, type UnitKey, type World,
  * Every console and API route, as every role of two units. Expectations come from the product's rules:
  * dispatchers and admins reach every unit's cases, the other roles only their own unit's (another unit's case
  * is 404, never 403, so its existence does not leak); viewers change nothing; the admin area is admins only.
- * Reports: every official reads Báo cáo and Tài khoản; handlers and leaders mark their own unit's report sent;
- * the receiving unit's leaders (and admins, for any regime) read and record who has submitted.
+ * Reports: every official reads Báo cáo and Tài khoản and changes their own password; handlers and leaders mark
+ * their own unit's report sent; the receiving unit's leaders (and admins, for any regime) read and record who has
+ * submitted, and ask for ad hoc (đột xuất) reports.
  */
 
 type Target = 'own' | 'other';
@@ -61,6 +62,8 @@ describe.each(DRIVERS)('route × role matrix on %s', (driver) => {
   const caseOf: Record<UnitKey, { id: number; code: string }> = { a: { id: 0, code: '' }, b: { id: 0, code: '' } };
   /** The monthly regime each unit receives; the other unit is the one obliged to report under it. */
   const regimeReceivedBy: Record<UnitKey, number> = { a: 0, b: 0 };
+  /** The ad hoc regime each unit receives, the other unit obliged under it. */
+  const adHocReceivedBy: Record<UnitKey, number> = { a: 0, b: 0 };
   let nudgeRuleId = 0;
 
   beforeAll(async () => {
@@ -84,6 +87,19 @@ describe.each(DRIVERS)('route × role matrix on %s', (driver) => {
         })
         .returning({ id: reportingRegimes.id });
       regimeReceivedBy[unit] = row!.id;
+      const [adHoc] = await database.db
+        .insert(reportingRegimes)
+        .values({
+          code: `dot-xuat-${unit}`,
+          name: `Báo cáo đột xuất gửi đơn vị ${unit}`,
+          legalBasis: 'Thử quyền',
+          frequency: 'ad_hoc',
+          deadlineRule: { type: 'working_days_after_cutoff', days: 1 },
+          obligedUnitIds: [world.units[unit === 'a' ? 'b' : 'a']],
+          receivingUnitId: world.units[unit],
+        })
+        .returning({ id: reportingRegimes.id });
+      adHocReceivedBy[unit] = adHoc!.id;
     }
     await ensureObligations(database.db, world.t.clock.now());
     await seedNudgeRules(database.db);
@@ -152,6 +168,17 @@ describe.each(DRIVERS)('route × role matrix on %s', (driver) => {
       check(`POST report submitted ${target}`, recorded.statusCode, expectedReview(role, target, 303));
       const returned = await client.submit('/console/reports', `/console/reports/regimes/${regimeId}/returned`, { unitId: obligedUnit, periodKey: '2026-03', reason: `Trả lại bởi ${me.login}` });
       check(`POST report returned ${target}`, returned.statusCode, expectedReview(role, target, 303));
+      const adHocId = adHocReceivedBy[target === 'own' ? unit : other];
+      check(`GET ad hoc standing ${target}`, (await client.get(`/console/reports/regimes/${adHocId}`)).statusCode, expectedReview(role, target, 200));
+      const requested = await client.submit('/console/reports', `/console/reports/regimes/${adHocId}/requests`, {
+        periodKey: `${me.login}-${target}`,
+        start: '2026-03-01',
+        end: '2026-03-02',
+        dueDay: '2026-03-06',
+        note: `Yêu cầu của ${me.login}`,
+        recipients: 'all',
+      });
+      check(`POST ad hoc request ${target}`, requested.statusCode, expectedReview(role, target, 303));
     }
 
     for (const url of [...ADMIN_PAGES, `/console/admin/reporting/${regimeReceivedBy[unit]}`]) check(`GET ${url}`, (await client.get(url)).statusCode, role === 'admin' ? 200 : 403);
@@ -184,6 +211,17 @@ describe.each(DRIVERS)('route × role matrix on %s', (driver) => {
     // Without the session's token even an admin's form is refused.
     const noCsrf = await client.post(`/console/cases/${caseOf[unit].id}/commands/add_note`, { version: 1, text: 'x' });
     check('POST without csrf', noCsrf.statusCode, 403);
+    const noCsrfPassword = await client.post('/console/account/password', { currentPassword: WORLD_PASSWORD, newPassword: 'khong-ma-bao-ve-2026', newPasswordRepeat: 'khong-ma-bao-ve-2026' });
+    check('POST password without csrf', noCsrfPassword.statusCode, 403);
+
+    // Last, as it ends the official's other sessions: every role changes its own password.
+    const password = await client.submit('/console/account', '/console/account/password', {
+      currentPassword: WORLD_PASSWORD,
+      newPassword: `mat-khau-moi-${me.login}`,
+      newPasswordRepeat: `mat-khau-moi-${me.login}`,
+    });
+    check('POST account password', password.statusCode, 303);
+    check('GET /console/account after the change', (await client.get('/console/account')).statusCode, 200);
 
     expect(results).toEqual(expected);
   });

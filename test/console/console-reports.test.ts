@@ -1,16 +1,20 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, like } from 'drizzle-orm';
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportingRegimes, reportObligations, units } from '../../db/schema.js';
+import { CONSOLE_COOKIE_NAME } from '../../console/console.routes.js';
+import { outbox, reportingRegimes, reportObligations, units } from '../../db/schema.js';
 import { ensureObligations, recordReportPush } from '../../workflows/reports/report-obligations.js';
+import { sweepReportReminders } from '../../workflows/reports/report-reminders.js';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../helpers/db.js';
-import { ConsoleClient } from './console-client.js';
+import { ConsoleClient, readCsrfToken } from './console-client.js';
 import { buildWorld, WORLD_PASSWORD, type UnitKey, type World } from './console-world.js';
 import type { Role } from '../../workflows/cases/actor.js';
 
 /**
  * Báo cáo for officials through HTTP. Two departments report to each other: unit B owes the monthly report
  * received by unit A (units may mark it themselves), unit A owes the quarterly one received by unit B (recorded
- * by the reporting system only). The clock stands at Monday 02/03/2026 09:00: March is due 17/03.
+ * by the reporting system only). The clock stands at Monday 02/03/2026 09:00: March is due 17/03. Unit A also
+ * receives an ad hoc regime (mưa lũ) that unit B and the two wards may be asked for.
  */
 
 describe.each(DRIVERS)('reports page on %s', (driver) => {
@@ -69,6 +73,18 @@ describe.each(DRIVERS)('reports page on %s', (driver) => {
     expect(login.statusCode).toBe(303);
     clients.set(key, client);
     return client;
+  }
+
+  /** Posts a form with repeated fields (the units of a request), with the page's CSRF token. */
+  async function postPairs(client: ConsoleClient, pageUrl: string, url: string, pairs: Array<[string, string]>): Promise<LightMyRequestResponse> {
+    const page = await client.get(pageUrl);
+    const body = new URLSearchParams([['_csrf', readCsrfToken(page.body)], ...pairs]);
+    return world.t.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: `${CONSOLE_COOKIE_NAME}=${client.cookie}`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: body.toString(),
+    });
   }
 
   const obligation = async (regimeId: number, unit: UnitKey, periodKey: string) => {
@@ -265,5 +281,168 @@ describe.each(DRIVERS)('reports page on %s', (driver) => {
     // The quarterly one is received by unit B: its leader sees it, unit A's does not.
     expect((await (await as('unit_leader', 'b')).get(`/console/reports/regimes/${quarterly}`)).statusCode).toBe(200);
     expect((await (await as('unit_leader', 'a')).get(`/console/reports/regimes/${quarterly}`)).statusCode).toBe(403);
+  });
+
+  describe('ad hoc (đột xuất) requests', () => {
+    let adHoc = 0;
+    const requestUrl = () => `/console/reports/regimes/${adHoc}/requests`;
+    const regimePage = () => `/console/reports/regimes/${adHoc}`;
+    const rowsOf = (regimeId: number) =>
+      database.db
+        .select()
+        .from(reportObligations)
+        .where(eq(reportObligations.regimeId, regimeId))
+        .orderBy(asc(reportObligations.periodKey), asc(reportObligations.unitId));
+    const request = (fields: Record<string, string>, unitIds: number[] = []): Array<[string, string]> => [
+      ...Object.entries({
+        periodKey: 'mua-lu-2026-03',
+        start: '2026-02-27',
+        end: '2026-03-02',
+        dueDay: '2026-03-05',
+        note: 'Số hộ bị ngập <và> thiệt hại ban đầu',
+        recipients: unitIds.length > 0 ? 'chosen' : 'all',
+        ...fields,
+      }),
+      ...unitIds.map((id): [string, string] => ['unitIds', String(id)]),
+    ];
+
+    beforeAll(async () => {
+      const [row] = await database.db
+        .insert(reportingRegimes)
+        .values({
+          code: 'dot-xuat-mua-lu',
+          name: 'Báo cáo đột xuất mưa lũ',
+          legalBasis: 'NĐ 09/2019/NĐ-CP Điều 4',
+          frequency: 'ad_hoc',
+          deadlineRule: { type: 'working_days_after_cutoff', days: 1 },
+          obligedUnitIds: [world.units.b, world.units.ward, world.units.otherWard],
+          receivingUnitId: world.units.a,
+          selfSubmit: true,
+        })
+        .returning({ id: reportingRegimes.id });
+      adHoc = row!.id;
+    });
+
+    it('lets the receiving unit leader ask chosen units; they see it, are reminded of it and send it like any report', async () => {
+      const leaderA = await as('unit_leader', 'a');
+      const overview = await leaderA.get('/console/reports');
+      expect(overview.body).toContain(`href="/console/reports/regimes/${adHoc}#yeu-cau"`);
+      const form = await leaderA.get(regimePage());
+      expect(form.statusCode).toBe(200);
+      expect(form.body).toContain('<h2 id="adhoc-heading">Yêu cầu báo cáo đột xuất</h2>');
+      expect(form.body).toContain(`action="/console/reports/regimes/${adHoc}/requests"`);
+      expect(form.body).toContain('Mọi đơn vị phải nộp theo chế độ báo cáo (3 đơn vị)');
+      expect(form.body).toContain(`<input type="checkbox" name="unitIds" value="${world.units.ward}"> Phường Hoàn Kiếm`);
+      expect(form.body).not.toContain(`name="unitIds" value="${world.units.a}"`);
+
+      const sent = await postPairs(leaderA, regimePage(), requestUrl(), request({ periodKey: ' Mua-Lu-2026-03 ' }, [world.units.b, world.units.ward]));
+      expect(sent.statusCode).toBe(303);
+      expect(sent.headers.location).toBe(`/console/reports/regimes/${adHoc}?period=mua-lu-2026-03`);
+      const rows = await rowsOf(adHoc);
+      expect(rows.map((r) => r.unitId).sort()).toEqual([world.units.b, world.units.ward].sort());
+      for (const r of rows) {
+        expect(r).toMatchObject({ periodKey: 'mua-lu-2026-03', periodStart: '2026-02-27', periodEnd: '2026-03-02', status: 'chua_nop', note: 'Số hộ bị ngập <và> thiệt hại ban đầu' });
+        // By the end of the working day chosen.
+        expect(r.dueAt.toISOString()).toBe('2026-03-05T10:30:00.000Z');
+      }
+      const standing = await leaderA.get(sent.headers.location as string);
+      expect(standing.body).toContain('Đã yêu cầu 2 đơn vị gửi Báo cáo đột xuất mưa lũ – đợt mua-lu-2026-03, hạn gửi 17:30 05/03/2026.');
+      expect(standing.body).toContain('mua-lu-2026-03 — số liệu 27/02/2026 – 02/03/2026, hạn gửi 17:30 05/03/2026');
+      expect(standing.body).toContain('Phường Hoàn Kiếm');
+      expect(standing.body).not.toContain('<th scope="row">Phường Ba Đình</th>');
+
+      // A second request of the same regime, to every obliged unit: unit B owes both, and sees both.
+      const second = await postPairs(leaderA, regimePage(), requestUrl(), request({ periodKey: 'mua-lu-2026-03-dot-2', dueDay: '2026-03-10', note: 'Bổ sung số liệu' }));
+      expect(second.statusCode).toBe(303);
+      expect((await rowsOf(adHoc)).filter((r) => r.periodKey === 'mua-lu-2026-03-dot-2')).toHaveLength(3);
+      const handlerB = await as('handler', 'b');
+      const mine = await handlerB.get('/console/reports');
+      expect(mine.body).toContain('mua-lu-2026-03 — số liệu 27/02/2026 – 02/03/2026');
+      expect(mine.body).toContain('mua-lu-2026-03-dot-2 — số liệu 27/02/2026 – 02/03/2026');
+      expect(mine.body).toContain('17:30 05/03/2026');
+      expect(mine.body).toContain('Nội dung yêu cầu: Số hộ bị ngập &lt;và&gt; thiệt hại ban đầu');
+      expect(mine.body).toContain('Nội dung yêu cầu: Bổ sung số liệu');
+      expect(mine.body).toContain('<input type="hidden" name="periodKey" value="mua-lu-2026-03">');
+
+      // The reminders see an ad hoc obligation like any other: unit B's leaders hear of it 3 working days ahead
+      // (Monday 02/03 for Thursday 05/03); the ward has no leader to remind.
+      await sweepReportReminders({ db: database.db }, world.t.clock.now());
+      const requested = await rowsOf(adHoc);
+      const [bRow] = requested.filter((r) => r.periodKey === 'mua-lu-2026-03' && r.unitId === world.units.b);
+      const requestIds = new Set(requested.filter((r) => r.periodKey === 'mua-lu-2026-03').map((r) => r.id));
+      const reminders = await database.db.select().from(outbox).where(like(outbox.key, 'report-reminder:%'));
+      const ours = reminders.filter((r) => requestIds.has(Number(r.key.split(':')[1])));
+      expect(ours.map((r) => r.key)).toEqual([`report-reminder:${bRow!.id}:3`]);
+      expect(ours[0]).toMatchObject({ recipient: { type: 'unit', unitId: world.units.b, roles: ['unit_leader'] }, template: 'report-reminder' });
+      expect(ours[0]!.data).toMatchObject({ regimeCode: 'dot-xuat-mua-lu', periodLabel: 'mua-lu-2026-03', dueDate: '17:30 05/03/2026' });
+
+      // And it is sent the same way: "đánh dấu đã nộp", by the deadline, đã nộp.
+      const done = await handlerB.submit('/console/reports', '/console/reports/submit', { regimeId: adHoc, periodKey: 'mua-lu-2026-03' });
+      expect(done.statusCode).toBe(303);
+      expect(await obligation(adHoc, 'b', 'mua-lu-2026-03')).toMatchObject({ status: 'da_nop', submittedBy: 'handler-b' });
+    });
+
+    it('refuses the roles and units that may not ask, and a form that cannot be a request, creating nothing', async () => {
+      const before = (await rowsOf(adHoc)).length;
+      for (const [role, unit] of [
+        ['unit_leader', 'b'],
+        ['handler', 'a'],
+        ['dispatcher', 'a'],
+        ['viewer', 'a'],
+      ] as Array<[Role, UnitKey]>) {
+        const refused = await postPairs(await as(role, unit), '/console/reports', requestUrl(), request({ periodKey: `thu-quyen-${role.replace('_', '-')}` }));
+        expect(refused.statusCode, `${role}/${unit}`).toBe(403);
+        expect(refused.body).toContain('Chỉ lãnh đạo đơn vị nhận báo cáo hoặc quản trị hệ thống mới yêu cầu báo cáo đột xuất');
+      }
+      expect(await rowsOf(adHoc)).toHaveLength(before);
+      // Admins may ask under any regime.
+      const byAdmin = await postPairs(await as('admin', 'b'), regimePage(), requestUrl(), request({ periodKey: 'quan-tri-yeu-cau' }, [world.units.otherWard]));
+      expect(byAdmin.statusCode).toBe(303);
+      expect((await rowsOf(adHoc)).filter((r) => r.periodKey === 'quan-tri-yeu-cau').map((r) => r.unitId)).toEqual([world.units.otherWard]);
+      const count = (await rowsOf(adHoc)).length;
+
+      const leaderA = await as('unit_leader', 'a');
+      const refusals: Array<[Array<[string, string]>, number, string]> = [
+        [request({ periodKey: '', start: '', end: '', dueDay: '', note: '' }), 400, 'Vui lòng nhập mã đợt báo cáo. Vui lòng chọn ngày bắt đầu của thời gian số liệu.'],
+        [request({ periodKey: 'Đợt 1' }), 400, 'Mã đợt báo cáo gồm 3–40 ký tự'],
+        [request({ note: '   ' }), 400, 'Vui lòng ghi nội dung yêu cầu báo cáo.'],
+        [request({ start: '2026-02-30' }), 400, 'Ngày bắt đầu của thời gian số liệu không hợp lệ.'],
+        [request({ periodKey: 'mua-lu-moi', dueDay: '2026-03-07' }), 400, 'Hạn gửi 07/03/2026 là ngày nghỉ. Vui lòng chọn một ngày làm việc.'],
+        [request({ periodKey: 'mua-lu-moi', start: '2026-02-20', end: '2026-02-26', dueDay: '2026-02-27' }), 400, 'Hạn gửi phải sau thời điểm hiện tại.'],
+        [request({ periodKey: 'mua-lu-moi', start: '2026-03-02', end: '2026-02-27' }), 400, 'Thời gian số liệu không hợp lệ'],
+        [request({ periodKey: 'mua-lu-moi', end: '2026-03-06' }), 400, 'ngày kết thúc không được sau hạn gửi'],
+        [request({}), 409, 'Mã đợt báo cáo này đã được dùng cho một yêu cầu trước'],
+        [request({ periodKey: 'mua-lu-moi', recipients: 'chosen' }), 400, 'Vui lòng chọn ít nhất một đơn vị phải gửi báo cáo.'],
+        [request({ periodKey: 'mua-lu-moi', recipients: 'all' }).concat([['unitIds', String(world.units.b)]]), 400, 'lại chọn gửi cho mọi đơn vị phải nộp'],
+        // The receiving unit itself, and a unit that does not exist: pointed out, not dropped.
+        [request({ periodKey: 'mua-lu-moi' }, [world.units.b, world.units.a]), 400, 'Có đơn vị được chọn không thuộc diện phải nộp báo cáo này.'],
+        [request({ periodKey: 'mua-lu-moi' }, [999_999]), 400, 'Có đơn vị được chọn không thuộc diện phải nộp báo cáo này.'],
+      ];
+      for (const [pairs, status, message] of refusals) {
+        const res = await postPairs(leaderA, regimePage(), requestUrl(), pairs);
+        expect(res.statusCode, message).toBe(status);
+        expect(res.body).toContain(message);
+      }
+      expect(await rowsOf(adHoc)).toHaveLength(count);
+
+      // What was typed comes back with the reason, units ticked included.
+      const kept = await postPairs(leaderA, regimePage(), requestUrl(), request({ periodKey: 'mua-lu-moi', dueDay: '2026-03-07', note: 'Giữ <nguyên> nội dung' }, [world.units.ward]));
+      expect(kept.statusCode).toBe(400);
+      expect(kept.body).toContain('value="mua-lu-moi"');
+      expect(kept.body).toContain('value="2026-03-07"');
+      expect(kept.body).toContain('>Giữ &lt;nguyên&gt; nội dung</textarea>');
+      expect(kept.body).toContain('<input type="radio" name="recipients" value="chosen" checked>');
+      expect(kept.body).toContain(`<input type="checkbox" name="unitIds" value="${world.units.ward}" checked> Phường Hoàn Kiếm`);
+
+      // A periodic regime has its own calendar; an unknown one does not exist; no token, no request.
+      const periodic = await postPairs(leaderA, `/console/reports/regimes/${monthly}`, `/console/reports/regimes/${monthly}/requests`, request({ periodKey: 'thang-dot-xuat' }));
+      expect(periodic.statusCode).toBe(409);
+      expect(periodic.body).toContain('Chế độ báo cáo này là báo cáo định kỳ');
+      expect(await rowsOf(monthly)).not.toContainEqual(expect.objectContaining({ periodKey: 'thang-dot-xuat' }));
+      expect((await postPairs(leaderA, '/console/reports', '/console/reports/regimes/999999/requests', request({ periodKey: 'khong-co' }))).statusCode).toBe(404);
+      const noCsrf = await leaderA.post(requestUrl(), Object.fromEntries(request({ periodKey: 'khong-ma-bao-ve' })));
+      expect(noCsrf.statusCode).toBe(403);
+      expect(await rowsOf(adHoc)).toHaveLength(count);
+    });
   });
 });

@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inboundEvents } from '../../db/schema.js';
+import { inboundEvents, outbox } from '../../db/schema.js';
 import { openDatabase, type Database } from '../../runtime/db.js';
 import { freePort, PROJECT_ROOT, startPrivateRedis, waitFor, type PrivateRedis } from '../runtime/support/processes.js';
 import { startFakeZalo, type FakeZalo } from './support/fake-zalo.js';
-import { citizen, intendedTexts, productionEnv, within } from './support/fault-env.js';
+import { citizen, describeDeliveries, intendedTexts, productionEnv, within } from './support/fault-env.js';
 import { startPaknProcess, type PaknProcess } from './support/pakn-process.js';
 import { startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 
@@ -84,16 +84,25 @@ async function readyzBecomes(status: number, timeoutMs: number): Promise<{ statu
   return seen;
 }
 
-/** Until every event of the citizen is processed and every reply to them is on their phone. */
+/**
+ * Until every event of the citizen is processed, every reply is on their phone and recorded as sent: nothing
+ * left in flight, so the fault lands on an idle system (a restart in the middle of recording a delivery is
+ * another fault, noted in the report of issue #7).
+ */
 async function settled(expectedEvents: number): Promise<void> {
   await waitFor(
     async () => {
       const events = await database.db.select({ status: inboundEvents.status }).from(inboundEvents).where(eq(inboundEvents.senderId, CITIZEN));
       if (events.length !== expectedEvents || events.some((e) => e.status !== 'done')) return undefined;
+      const rows = await database.db
+        .select({ status: outbox.status })
+        .from(outbox)
+        .where(sql`${outbox.kind} = 'zalo' and ${outbox.recipient}->>'userId' = ${CITIZEN}`);
+      if (rows.length === 0 || rows.some((r) => r.status !== 'sent')) return undefined;
       const intended = await intendedTexts(database.db, CITIZEN);
-      return intended.length > 0 && fake.delivered(CITIZEN).length === intended.length ? true : undefined;
+      return fake.delivered(CITIZEN).length === intended.length ? true : undefined;
     },
-    { timeoutMs: 30_000, intervalMs: 100, what: `${expectedEvents} events of the citizen processed and answered` },
+    { timeoutMs: 30_000, intervalMs: 100, what: `${expectedEvents} events of the citizen processed and every reply sent` },
   );
 }
 
@@ -136,7 +145,11 @@ describe('PostgreSQL restarted under a running PAKN (process with --role=all, Re
       (e) => (JSON.parse(e.raw) as { message: { text: string } }).message.text,
     );
     expect(texts).toEqual(['Xin chào', 'Gửi lúc cơ sở dữ liệu tắt', 'Sau khi khởi động lại']);
-    expect(fake.delivered(CITIZEN).map((m) => ('text' in m ? m.text : undefined))).toEqual(await intendedTexts(database.db, CITIZEN));
+    const delivered = fake.delivered(CITIZEN);
+    expect(
+      delivered.map((m) => ('text' in m ? m.text : undefined)),
+      `rows ${await describeDeliveries(database.db, CITIZEN)}; delivered at ${JSON.stringify(delivered.map((m) => m.at))}`,
+    ).toEqual(await intendedTexts(database.db, CITIZEN));
     expectAlive();
   }, 120_000);
 

@@ -24,6 +24,8 @@ import { citizen, inboundStatusCounts, intendedTexts, productionEnv, within } fr
  * its 200; while the queue is down nothing is processed (no in-process fallback), the events wait in
  * inbound_events; once the queue answers again the scheduler tick re-enqueues events left pending for more
  * than a minute (STALLED_AFTER_MS). The app's clock is moved past that minute instead of sleeping through it.
+ * That tick is itself a BullMQ schedule, lost with everything else in the empty Redis: the runner puts it back
+ * when its connection comes back (runtime/jobs/bullmq-runner.ts); before that fix the events stayed pending.
  */
 
 const STALLED_AFTER_MS = 60_000;
@@ -134,8 +136,13 @@ describe('Redis stopped during intake (PostgreSQL + BullMQ)', () => {
     // None lost on the way out either: every reply reaches the citizen once, in order.
     await waitFor(
       async () => {
-        const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(sql`${outbox.kind} = 'zalo' and ${outbox.status} <> 'sent'`);
-        return Number(row?.n) === 0 ? true : undefined;
+        const unsent = await db
+          .select({ key: outbox.key, status: outbox.status, attempts: outbox.attempts, error: outbox.lastError })
+          .from(outbox)
+          .where(sql`${outbox.kind} = 'zalo' and ${outbox.status} <> 'sent'`);
+        // Thrown, so a timeout says which rows were still out and why.
+        if (unsent.length > 0) throw new Error(`not sent: ${JSON.stringify(unsent)}`);
+        return true;
       },
       { timeoutMs: 30_000, intervalMs: 100, what: 'every reply sent' },
     );

@@ -38,6 +38,11 @@ import { seedUnit } from '../helpers/seed-org.js';
  * for" by moving the clock to the row's available_at, never by sleeping (the only real wait is the
  * client's own 150 ms timeout in the timeout case).
  *
+ * Two behaviours were missing and are fixed with these tests: the outbox ignored the wait Zalo asked for
+ * (Retry-After, the per-minute quota of -32) and retried after its own one-minute backoff; and a notification
+ * refused with -230/-232 (outside the window by Zalo's count, though inside by ours) was only flagged, even when
+ * the citizen or official had an e-mail address, which the design says to use outside the window.
+ *
  * Already proven elsewhere, not repeated here:
  * - the client's classification of every code, Retry-After parsing, one refresh per refused token:
  *   test/bot/zalo/api-client.test.ts ("zalo api client: errors", classifyZaloError);

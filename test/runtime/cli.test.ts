@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { officials, units } from '../../db/schema.js';
 import { openDatabase, type Database } from '../../runtime/db.js';
-import { verifyPassword } from '../../runtime/password.js';
+import { isTemporaryPasswordHash, verifyPassword } from '../../runtime/password.js';
 import { createEmptyPgDatabase, isolatedEnv, runProcess, type EmptyPgDatabase, type ProcessResult } from './support/processes.js';
 
 /** The admin CLI as an operator runs it: `npx tsx runtime/cli.ts …` (what `npm run pakn -- …` runs). */
@@ -84,6 +84,8 @@ describe('pakn create-official on PostgreSQL', () => {
     expect(row).toMatchObject({ login: 'nguyenvana', fullName: 'Nguyễn Văn A', roles: ['handler', 'viewer'], email: 'a@hanoi.gov.vn', unitCode: '00070' });
     expect(row!.passwordHash).not.toContain('mat-khau-tam-2026');
     expect(await verifyPassword('mat-khau-tam-2026', row!.passwordHash!)).toBe(true);
+    // A password the operator chose on the command line is not forced to change at the first login.
+    expect(isTemporaryPasswordHash(row!.passwordHash)).toBe(false);
 
     const duplicate = await pakn([...args, '--name', 'Người Khác'], env);
     expect(duplicate.code).toBe(2);
@@ -98,6 +100,8 @@ describe('pakn create-official on PostgreSQL', () => {
     expect(temporary).toBeDefined();
     const [b] = await db.select({ passwordHash: officials.passwordHash }).from(officials).where(eq(officials.login, 'tranthib'));
     expect(await verifyPassword(temporary!, b!.passwordHash!)).toBe(true);
+    // A generated one is handed over like an admin's reset: the console asks for a new one at the first login.
+    expect(isTemporaryPasswordHash(b!.passwordHash)).toBe(true);
 
     const unknownUnit = await pakn(['create-official', '--login', 'lethic', '--name', 'Lê Thị C', '--unit', '99999', '--role', 'handler'], env);
     expect(unknownUnit.code).toBe(2);

@@ -70,6 +70,16 @@ describe('loadConfig', () => {
     expect(config.zalo.rateLimitPerMinute).toBe(600);
   });
 
+  it('TRUST_PROXY: a proxy on the same host unless said, else off, all, a hop count or the proxies\' addresses', () => {
+    expect(loadConfig({}).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.1.2.3' }).trustProxy).toEqual(['loopback', '10.1.2.3']);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes please' })).toThrow(ConfigError);
+  });
+
   it('PORT=abc is a ConfigError naming PORT', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
     expect(namedVariables({ PORT: 'abc' })).toEqual(['PORT']);

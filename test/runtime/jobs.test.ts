@@ -196,6 +196,28 @@ describe.each(ENGINES)('job runner on %s', (engine) => {
     expect(seen.sort()).toEqual([1, 3, 4]);
   });
 
+  it('adds many jobs at once with the same keys and delays as one by one, refusing them all on one bad payload', async () => {
+    const runner = makeRunner(engine);
+    const def = defineJob({ name: uniqueName('bulk'), schema: z.object({ n: z.number() }) });
+    const seen: number[] = [];
+    runner.register(def, async ({ n }) => {
+      seen.push(n);
+    });
+    await expect(runner.enqueueMany(def, [{ payload: { n: 0 } }, { payload: { n: 'x' } as unknown as { n: number } }])).rejects.toThrow();
+    await runner.enqueue(def, { n: 1 }, { key: 'outbox:7' });
+    await runner.enqueueMany(def, [
+      { payload: { n: 2 }, options: { key: 'outbox:7' } },
+      { payload: { n: 3 }, options: { key: 'outbox:8' } },
+      { payload: { n: 4 }, options: { key: 'outbox:8' } },
+      { payload: { n: 5 } },
+      { payload: { n: 6 }, options: { delayMs: 60_000 } },
+    ]);
+    await runner.enqueueMany(def, []);
+    await runner.start();
+    await runner.drain();
+    expect(seen.sort()).toEqual([1, 3, 5]);
+  });
+
   it('fires a schedule repeatedly', async () => {
     const runner = makeRunner(engine);
     const def = defineJob({ name: uniqueName('tick'), schema: z.object({ source: z.string() }), attempts: 1 });

@@ -16,8 +16,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
  * account for 15 minutes, the right password is refused while it lasts (423) and accepted after; an unknown
  * login answers like a wrong password; the per-address limit answers 429.
  *
- * Here: the account lock does not depend on where the guesses come from (X-Forwarded-For rotated on every try,
- * which also walks past the per-address limit: the app trusts the proxy header), and a burst of guesses sent at
+ * Here: the header X-Forwarded-For is believed only from a proxy on the same host (TRUST_PROXY=loopback), so a
+ * client connecting directly cannot walk past the per-address limit by rotating it; the account lock does not
+ * depend on where the guesses come from (the header rotated on every try through the local proxy, which walks
+ * past the per-address limit as a botnet would), and a burst of guesses sent at
  * once cannot outrun the lock, i.e. no more than LOCKOUT_THRESHOLD passwords are ever tried per lock period.
  */
 
@@ -51,6 +53,16 @@ describe('login brute force', () => {
   afterAll(async () => {
     await t?.close();
     await database?.destroy();
+  });
+
+  it('a client connecting directly cannot pick its address with X-Forwarded-For to escape the per-address limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const direct = new ConsoleClient(t.app, { 'x-forwarded-for': nextIp() }, '198.51.100.7');
+      statuses.push((await direct.login('khongcoai', `doan-sai-${i}`)).statusCode);
+    }
+    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(statuses.slice(3)).toEqual([429, 429]);
   });
 
   it('locks the account whatever address each guess comes from, and refuses the right password from yet another one', async () => {

@@ -2,6 +2,7 @@ import { formatVnDate } from '../calendar/working-calendar.js';
 import type { Role } from './actor.js';
 import { CASE_STATUS_LABELS } from './case-status.js';
 import type { CaseState, NotificationIntent, NotificationRecipient } from './case-state.js';
+import { excerpt } from '../text/excerpt.js';
 
 /** An intent before it has its idempotency key (the key needs the case's next version). */
 export type IntentDraft = Omit<NotificationIntent, 'key'>;
@@ -105,9 +106,4 @@ function describeRecipient(to: NotificationRecipient): string {
     case 'dispatchers':
       return 'dispatchers';
   }
-}
-
-function excerpt(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }

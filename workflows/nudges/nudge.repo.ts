@@ -2,6 +2,7 @@ import { and, lte, sql, type SQL } from 'drizzle-orm';
 import { cases, officials, outbox, units } from '../../db/schema.js';
 import { queryRows, type Db, type Queryable } from '../../runtime/db.js';
 import type { NudgeCase } from './plan-nudges.js';
+import { excerpt } from '../text/excerpt.js';
 
 /**
  * When the case entered its current step: its latest event that changed the status to the current one, or a
@@ -90,11 +91,6 @@ export function splitForParallelStatements<T>(items: readonly T[]): T[][] {
   const parts = items.length < SPLIT_MIN_ITEMS ? 1 : PARALLEL_STATEMENTS;
   const size = Math.ceil(items.length / parts);
   return Array.from({ length: parts }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
-
-function excerpt(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
 async function loadDescriptions(q: Queryable, ids: readonly number[]): Promise<Array<[number, string]>> {

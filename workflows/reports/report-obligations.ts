@@ -2,9 +2,9 @@ import { and, asc, eq, gte, inArray, or, sql } from 'drizzle-orm';
 import { reportingRegimes, reportObligations, units } from '../../db/schema.js';
 import type { Db, Queryable, Tx } from '../../runtime/db.js';
 import { loadWorkingCalendar } from '../calendar/calendar.repo.js';
-import { localDay, type WorkingCalendar } from '../calendar/working-calendar.js';
+import { addWorkingDays, isWorkingDay, localDay, type WorkingCalendar } from '../calendar/working-calendar.js';
 import { atLocalTime } from '../nudges/send-window.js';
-import type { ReportErrorCode } from './report-errors.js';
+import type { AdHocRequestErrorCode, ReportErrorCode } from './report-errors.js';
 import { findCurrentPeriod, findPeriodByKey, generatePeriods, normalisePeriodKey, type DatedReportPeriod } from './report-periods.js';
 import { findObligation, findRegimeByCode, findUnitByCode, findUnitById, loadActiveRegimes, loadReportingUnits, type ObligationRow } from './report.repo.js';
 import {
@@ -34,8 +34,16 @@ export interface ObligationView {
   submittedAt: Date | null;
   submittedBy: string | null;
   externalRef: string | null;
-  /** Why the receiving unit returned it (trả lại); kept after a resubmission, so read it with the status. */
+  /**
+   * The receiving unit's last word to the unit on this report: what an ad hoc request asks for, until a return
+   * (trả lại) replaces it with the reason; kept after a resubmission, so read it with the status (returnNote,
+   * requestNote).
+   */
   note: string | null;
+  /** The reason of a return, while the report is returned. */
+  returnNote: string | null;
+  /** What an ad hoc (đột xuất) request asks for, while nothing has been submitted or returned. */
+  requestNote: string | null;
 }
 
 export type ReportResult = { ok: true; obligation: ObligationView; changed: boolean } | { ok: false; error: ReportErrorCode };
@@ -71,10 +79,12 @@ function toView(row: ObligationRow, regime: Pick<ReportingRegime, 'code' | 'name
     submittedBy: row.submittedBy,
     externalRef: row.externalRef,
     note: row.note,
+    returnNote: row.status === 'tra_lai' ? row.note : null,
+    requestNote: regime.frequency === 'ad_hoc' && row.status === 'chua_nop' ? row.note : null,
   };
 }
 
-function obligationValues(regime: ReportingRegime, unitId: number, period: DatedReportPeriod, now: Date) {
+function obligationValues(regime: ReportingRegime, unitId: number, period: DatedReportPeriod, now: Date, note: string | null = null) {
   return {
     regimeId: regime.id,
     unitId,
@@ -83,6 +93,7 @@ function obligationValues(regime: ReportingRegime, unitId: number, period: Dated
     periodEnd: period.end,
     dueAt: period.dueAt,
     status: 'chua_nop' as const,
+    note,
     updatedAt: now,
   };
 }
@@ -220,24 +231,85 @@ export async function markReturned(
   });
 }
 
-/** An ad hoc (đột xuất) request: the receiving unit names the period, its window and the deadline. */
-export async function requestAdHocReport(
-  db: Db,
-  input: { regimeCode: string; periodKey: string; start: string; end: string; dueAt: Date; unitIds?: number[] },
-  now: Date,
-): Promise<{ ok: true; created: number } | { ok: false; error: ReportErrorCode }> {
+/** An ad hoc request's code, as people type it in a reply ("đã nộp mua-lu lu-2026-03") and read it in lists. */
+export const AD_HOC_PERIOD_KEY = /^[a-z0-9][a-z0-9-]{2,39}$/;
+export const AD_HOC_NOTE_MAX = 1000;
+
+export interface AdHocRequest {
+  regimeCode: string;
+  /** The request's code, unique within the regime (AD_HOC_PERIOD_KEY). */
+  periodKey: string;
+  /** The data window, local days 'YYYY-MM-DD'. */
+  start: string;
+  end: string;
+  dueAt: Date;
+  /** The units asked; every unit the regime obliges when absent. Each must be one the regime obliges. */
+  unitIds?: readonly number[];
+  /** What is asked for, shown to the units with the report. */
+  note?: string | null;
+}
+
+/** A rollback that answers "period taken": a request with the same code committed while this one ran. */
+class PeriodTaken extends Error {}
+
+/**
+ * The deadline of an ad hoc request set as a day: the end of that day's working hours, the way every report
+ * deadline is read ("đến hết giờ làm việc của ngày hạn"); undefined when the day is not a working day.
+ */
+export function adHocDueAt(calendar: WorkingCalendar, day: string): Date | undefined {
+  if (!isWorkingDay(calendar, day)) return undefined;
+  return addWorkingDays(calendar, atLocalTime(day, '12:00'), 0);
+}
+
+/**
+ * An ad hoc (đột xuất) request of an ad hoc regime: the receiving unit names the request (its code), the data
+ * window and the deadline, and asks some or all of the units the regime obliges. Each asked unit gets an
+ * obligation like any period's, so it is listed, reminded of and recorded by the same functions. A code is
+ * used once per regime: a second request under it is refused rather than merged into the first.
+ */
+export async function requestAdHocReport(db: Db, input: AdHocRequest, now: Date): Promise<{ ok: true; created: number } | { ok: false; error: AdHocRequestErrorCode }> {
   const regime = await findRegimeByCode(db, input.regimeCode);
   if (!regime || !regime.active) return { ok: false, error: 'unknown_regime' };
+  if (regime.frequency !== 'ad_hoc') return { ok: false, error: 'not_ad_hoc' };
+  if (!AD_HOC_PERIOD_KEY.test(input.periodKey)) return { ok: false, error: 'invalid_period_key' };
+  if (input.start > input.end || input.end > localDay(input.dueAt)) return { ok: false, error: 'invalid_window' };
+  if (input.dueAt.getTime() <= now.getTime()) return { ok: false, error: 'due_passed' };
+  const note = input.note?.trim() || null;
+  if (note !== null && note.length > AD_HOC_NOTE_MAX) return { ok: false, error: 'note_too_long' };
+
   const all = await loadReportingUnits(db);
-  const obliged = input.unitIds ? all.filter((u) => input.unitIds!.includes(u.id) && u.id !== regime.receivingUnitId) : all.filter((u) => isUnitObliged(regime, u));
-  if (obliged.length === 0) return { ok: false, error: 'not_obliged' };
+  const obligedUnits = all.filter((u) => isUnitObliged(regime, u));
+  let asked = obligedUnits;
+  if (input.unitIds) {
+    const wanted = new Set(input.unitIds);
+    if (wanted.size === 0) return { ok: false, error: 'no_units' };
+    asked = obligedUnits.filter((u) => wanted.has(u.id));
+    // A unit the regime does not oblige (or that does not exist) is a mistake to point out, not to drop.
+    if (asked.length !== wanted.size) return { ok: false, error: 'not_obliged' };
+  }
+  if (asked.length === 0) return { ok: false, error: 'nobody_obliged' };
+
   const period: DatedReportPeriod = { key: input.periodKey, label: input.periodKey, start: input.start, end: input.end, dueAt: input.dueAt };
-  const inserted = await db
-    .insert(reportObligations)
-    .values(obliged.map((u) => obligationValues(regime, u.id, period, now)))
-    .onConflictDoNothing()
-    .returning({ id: reportObligations.id });
-  return { ok: true, created: inserted.length };
+  try {
+    return await inTransaction(db, async (tx) => {
+      const [taken] = await tx
+        .select({ id: reportObligations.id })
+        .from(reportObligations)
+        .where(and(eq(reportObligations.regimeId, regime.id), eq(reportObligations.periodKey, input.periodKey)))
+        .limit(1);
+      if (taken) return { ok: false as const, error: 'period_exists' as const };
+      const inserted = await tx
+        .insert(reportObligations)
+        .values(asked.map((u) => obligationValues(regime, u.id, period, now, note)))
+        .onConflictDoNothing()
+        .returning({ id: reportObligations.id });
+      if (inserted.length !== asked.length) throw new PeriodTaken();
+      return { ok: true as const, created: inserted.length };
+    });
+  } catch (err) {
+    if (err instanceof PeriodTaken) return { ok: false, error: 'period_exists' };
+    throw err;
+  }
 }
 
 const obligationColumns = {
@@ -253,8 +325,8 @@ function toViews(rows: JoinedRow[]): ObligationView[] {
 }
 
 /**
- * What a unit owes now: per regime the current period's report (due today or later), plus every earlier one
- * still owed (overdue), earliest deadline first.
+ * What a unit owes now: per periodic regime the current period's report (due today or later), every ad hoc
+ * request due today or later, plus every earlier one still owed (overdue), earliest deadline first.
  */
 export async function listUnitObligations(q: Queryable, unitId: number, now: Date): Promise<ObligationView[]> {
   const startOfToday = atLocalTime(localDay(now), '00:00');
@@ -274,7 +346,8 @@ export async function listUnitObligations(q: Queryable, unitId: number, now: Dat
   const seenCurrent = new Set<number>();
   const out: JoinedRow[] = [];
   for (const row of rows) {
-    if (row.obligation.dueAt.getTime() < startOfToday.getTime()) {
+    // Each ad hoc request is a report of its own, not the next period of the one before.
+    if (row.obligation.dueAt.getTime() < startOfToday.getTime() || row.regime.frequency === 'ad_hoc') {
       out.push(row);
     } else if (!seenCurrent.has(row.obligation.regimeId)) {
       seenCurrent.add(row.obligation.regimeId);

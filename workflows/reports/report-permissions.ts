@@ -24,7 +24,16 @@ export function mayReviewSubmissions(actor: ReportActor, regime: Pick<ReportingR
   return actor.roles.includes('unit_leader') && actor.unitId === regime.receivingUnitId;
 }
 
+/**
+ * Asking for an ad hoc (đột xuất) report under a regime: the same people who receive it and keep its register,
+ * the receiving unit's leaders and the admins.
+ */
+export function mayRequestAdHocReport(actor: ReportActor, regime: Pick<ReportingRegime, 'receivingUnitId'>): boolean {
+  return mayReviewSubmissions(actor, regime);
+}
+
 export const REPORT_PERMISSION_MESSAGES = {
   ownReportRole: 'Chỉ lãnh đạo đơn vị hoặc chuyên viên xử lý mới đánh dấu báo cáo của đơn vị là đã nộp.',
   reviewRole: 'Chỉ lãnh đạo đơn vị nhận báo cáo hoặc quản trị hệ thống mới xem và cập nhật tình hình nộp báo cáo này.',
+  requestRole: 'Chỉ lãnh đạo đơn vị nhận báo cáo hoặc quản trị hệ thống mới yêu cầu báo cáo đột xuất theo chế độ báo cáo này.',
 } as const;

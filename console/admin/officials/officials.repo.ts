@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { officials } from '../../../db/schema.js';
 import type { Db } from '../../../runtime/db.js';
+import { revokeOfficialSessions } from '../../session-store.js';
 import type { Role } from '../../../workflows/cases/actor.js';
 
 export interface AdminOfficialRow {
@@ -104,12 +105,19 @@ export async function setOfficialActive(db: Db, officialId: number, active: bool
   return rows.length > 0;
 }
 
-/** A new password also lifts a lockout: the admin has just checked who they are talking to. */
+/**
+ * A new password also lifts a lockout (the admin has just checked who they are talking to) and ends the
+ * official's console sessions: whoever was signed in with the old password is signed out.
+ */
 export async function setOfficialPassword(db: Db, officialId: number, passwordHash: string): Promise<boolean> {
-  const rows = await db
-    .update(officials)
-    .set({ passwordHash, failedLogins: 0, lockedUntil: null })
-    .where(eq(officials.id, officialId))
-    .returning({ id: officials.id });
-  return rows.length > 0;
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(officials)
+      .set({ passwordHash, failedLogins: 0, lockedUntil: null })
+      .where(eq(officials.id, officialId))
+      .returning({ id: officials.id });
+    if (rows.length === 0) return false;
+    await revokeOfficialSessions(tx, officialId);
+    return true;
+  });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../../runtime/app.js';
-import { hashPassword } from '../../../runtime/password.js';
+import { hashTemporaryPassword } from '../../../runtime/password.js';
 import { formatVnDateTime } from '../../../workflows/calendar/working-calendar.js';
 import { ROLES, type Role } from '../../../workflows/cases/actor.js';
 import { createOfficialLinkCode, unlinkOfficialZalo } from '../../../workflows/officials/link-official.js';
@@ -121,7 +121,7 @@ export async function registerOfficialAdminRoutes(scope: FastifyInstance, deps: 
       return renderOfficials(req, reply, { status: 409, error: 'Tên đăng nhập đã được sử dụng. Vui lòng chọn tên khác.', form: body });
     }
     const password = generateTemporaryPassword();
-    const id = await insertOfficial(db, { ...form.data, passwordHash: await hashPassword(password) });
+    const id = await insertOfficial(db, { ...form.data, passwordHash: await hashTemporaryPassword(password) });
     if (id === null) return renderOfficials(req, reply, { status: 409, error: 'Tên đăng nhập đã được sử dụng. Vui lòng chọn tên khác.', form: body });
     req.log.info({ officialId: id, roles: form.data.roles, unitId: form.data.unitId }, 'admin created official');
     return renderSecret(req, reply, {
@@ -129,7 +129,7 @@ export async function registerOfficialAdminRoutes(scope: FastifyInstance, deps: 
       officialName: `${form.data.fullName} (${form.data.login})`,
       label: 'Mật khẩu tạm thời',
       secret: password,
-      hint: 'Mật khẩu chỉ hiển thị một lần. Hãy trao trực tiếp cho cán bộ và đề nghị đổi mật khẩu sau khi đăng nhập.',
+      hint: 'Mật khẩu chỉ hiển thị một lần. Hãy trao trực tiếp cho cán bộ; ở lần đăng nhập đầu tiên cán bộ phải đặt mật khẩu mới của riêng mình.',
     });
   });
 
@@ -174,14 +174,14 @@ export async function registerOfficialAdminRoutes(scope: FastifyInstance, deps: 
     const target = await loadTarget(req);
     if (!target) return notFound(req, reply);
     const password = generateTemporaryPassword();
-    await setOfficialPassword(db, target.id, await hashPassword(password));
+    await setOfficialPassword(db, target.id, await hashTemporaryPassword(password));
     req.log.info({ officialId: target.id }, 'admin reset official password');
     return renderSecret(req, reply, {
       heading: 'Đã đặt lại mật khẩu',
       officialName: `${target.fullName} (${target.login})`,
       label: 'Mật khẩu tạm thời mới',
       secret: password,
-      hint: 'Mật khẩu cũ không còn dùng được. Mật khẩu mới chỉ hiển thị một lần; hãy trao trực tiếp cho cán bộ.',
+      hint: 'Mật khẩu cũ không còn dùng được và cán bộ đã bị đăng xuất khỏi mọi phiên. Mật khẩu mới chỉ hiển thị một lần; hãy trao trực tiếp cho cán bộ. Khi đăng nhập, cán bộ phải đặt mật khẩu mới của riêng mình.',
     });
   });
 

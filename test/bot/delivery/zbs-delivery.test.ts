@@ -3,6 +3,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { botPart } from '../../../bot/bot.part.js';
 import { buildZbsTemplateData } from '../../../bot/delivery/zbs-template-data.js';
+import { nextTemplateWindowOpening } from '../../../bot/delivery/zbs-sender.js';
 import { createZaloConnection } from '../../../bot/zalo-connection.js';
 import { contacts, messages, officials, outbox, zaloUsers } from '../../../db/schema.js';
 import { deliverOutboxRow, insertOutbox, type OutboxSender } from '../../../runtime/outbox/outbox.js';
@@ -182,6 +183,18 @@ describe('ZBS template messages outside the Zalo window', () => {
     expect(zbs.availableAt.getTime() - t.clock.now().getTime()).toBeGreaterThanOrEqual(60_000);
   });
 
+  it('refused at night (-133): waits for 06:00 in Hà Nội without spending an attempt, then goes out', async () => {
+    const contactId = await citizen({ phone: '0912345675', email: 'dem@example.com', lastInteractionDaysAgo: 30 });
+    expectTemplateCall({ phone: '84912345675', templateId: '7895417a7d3f9461cd2e', templateData: ANSWERED }, { error: -133, message: 'Can not send ZNS at night' });
+    const rows = await notify({ type: 'contact', contactId }, 'case-answered', ANSWERED);
+    const zbs = rows.at(-1)!;
+    // Not given to e-mail: the same template goes out in the morning.
+    expect(rows.map((r) => r.kind)).toEqual(['notify', 'zbs']);
+    expect(zbs).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(zbs.availableAt).toEqual(nextTemplateWindowOpening(t.clock.now()));
+    expect(zbs.lastError).toContain('-133');
+  });
+
   it('reaches an official outside the window by template when configured, before e-mail', async () => {
     const db = t.database.db;
     const official = await seedOfficial(db, { unitId, roles: ['handler'], name: 'Phạm Thị Xử Lý' });
@@ -199,6 +212,15 @@ describe('ZBS template messages outside the Zalo window', () => {
       ['notify', 'sent'],
       ['zbs', 'sent'],
     ]);
+  });
+});
+
+describe('the template night window', () => {
+  it('opens at the next 06:00 in Hà Nội', () => {
+    expect(nextTemplateWindowOpening(new Date('2026-03-02T23:30:00+07:00')).toISOString()).toBe(new Date('2026-03-03T06:00:00+07:00').toISOString());
+    expect(nextTemplateWindowOpening(new Date('2026-03-03T02:00:00+07:00')).toISOString()).toBe(new Date('2026-03-03T06:00:00+07:00').toISOString());
+    expect(nextTemplateWindowOpening(new Date('2026-03-03T06:00:00+07:00')).toISOString()).toBe(new Date('2026-03-04T06:00:00+07:00').toISOString());
+    expect(nextTemplateWindowOpening(new Date('2026-12-31T22:00:00+07:00')).toISOString()).toBe(new Date('2027-01-01T06:00:00+07:00').toISOString());
   });
 });
 

@@ -55,6 +55,16 @@ export async function intendedTexts(db: Db, userId: string): Promise<string[]> {
   return rows.flatMap((r) => ((r.data as { messages?: Array<{ text?: string }> }).messages ?? []).map((m) => m.text ?? ''));
 }
 
+/** The 'zalo' outbox rows of a user with their timings, for failure messages about what went out when. */
+export async function describeDeliveries(db: Db, userId: string): Promise<string> {
+  const rows = await db
+    .select({ id: outbox.id, status: outbox.status, attempts: outbox.attempts, createdAt: outbox.createdAt, claimedAt: outbox.claimedAt, sentAt: outbox.sentAt, error: outbox.lastError })
+    .from(outbox)
+    .where(sql`${outbox.kind} = 'zalo' and ${outbox.recipient}->>'userId' = ${userId}`)
+    .orderBy(outbox.id);
+  return JSON.stringify(rows);
+}
+
 /** Count of inbound events by status. */
 export async function inboundStatusCounts(db: Db): Promise<Record<string, number>> {
   const rows = await queryRows<{ status: string; n: number | string }>(db, sql`select status, count(*) as n from ${inboundEvents} group by status`);

@@ -6,6 +6,7 @@ import { seedCalendar, seedOrganisation } from '../../../db/seeds/seed-reference
 import { DEFAULT_REPORTING_REGIMES, seedReportingRegimes } from '../../../db/seeds/seed-reports.js';
 import { formatLocalIso } from '../../../workflows/calendar/working-calendar.js';
 import {
+  adHocDueAt,
   ensureObligations,
   listSubmissionStatus,
   listUnitObligations,
@@ -15,6 +16,7 @@ import {
   requestAdHocReport,
 } from '../../../workflows/reports/report-obligations.js';
 import { findRegimeByCode, findUnitByCode } from '../../../workflows/reports/report.repo.js';
+import { loadWorkingCalendar } from '../../../workflows/calendar/calendar.repo.js';
 import { createTestDatabase, DRIVERS, type TestDatabase } from '../../helpers/db.js';
 
 const at = (local: string): Date => new Date(`${local}:00+07:00`);
@@ -184,5 +186,46 @@ describe.each(DRIVERS)('report obligations on %s', (driver) => {
       .innerJoin(units, eq(units.id, reportObligations.unitId))
       .where(and(eq(reportObligations.regimeId, regime.id), inArray(units.kind, ['department', 'office', 'agency'])));
     expect(n!.n).toBe(0);
+  });
+
+  it('refuses an ad hoc request that cannot be one, and lists every open request of a unit with what it asks', async () => {
+    const now = at('2026-01-20T09:00');
+    const db = database.db;
+    const base = { regimeCode: 'dot-xuat-mua-lu', periodKey: 'lu-2026-01-dot-2', start: '2026-01-19', end: '2026-01-20', dueAt: at('2026-01-23T17:30') };
+    const refused = async (input: Partial<typeof base> & { unitIds?: number[]; note?: string }) => requestAdHocReport(db, { ...base, ...input }, now);
+    expect(await refused({ regimeCode: 'khong-co' })).toEqual({ ok: false, error: 'unknown_regime' });
+    expect(await refused({ regimeCode: 'ktxh-thang' })).toEqual({ ok: false, error: 'not_ad_hoc' });
+    expect(await refused({ periodKey: 'Lũ 2026' })).toEqual({ ok: false, error: 'invalid_period_key' });
+    expect(await refused({ periodKey: 'lu-2026-01' })).toEqual({ ok: false, error: 'period_exists' });
+    expect(await refused({ start: '2026-01-21' })).toEqual({ ok: false, error: 'invalid_window' });
+    expect(await refused({ end: '2026-01-24' })).toEqual({ ok: false, error: 'invalid_window' });
+    expect(await refused({ dueAt: now })).toEqual({ ok: false, error: 'due_passed' });
+    expect(await refused({ note: 'x'.repeat(1001) })).toEqual({ ok: false, error: 'note_too_long' });
+    expect(await refused({ unitIds: [] })).toEqual({ ok: false, error: 'no_units' });
+    // The receiving unit, and a unit that does not exist, are not quietly dropped from the list.
+    expect(await refused({ unitIds: [hoanKiem, vpub] })).toEqual({ ok: false, error: 'not_obliged' });
+    expect(await refused({ unitIds: [hoanKiem, 999_999] })).toEqual({ ok: false, error: 'not_obliged' });
+
+    expect(await requestAdHocReport(db, { ...base, unitIds: [hoanKiem], note: '  Số hộ bị ngập  ' }, now)).toEqual({ ok: true, created: 1 });
+    const owed = (await listUnitObligations(db, hoanKiem, now)).filter((o) => o.regimeCode === 'dot-xuat-mua-lu');
+    // Two requests of one regime are two reports, not a current and a next period.
+    expect(owed.map((o) => [o.periodKey, o.requestNote])).toEqual([
+      ['lu-2026-01', null],
+      ['lu-2026-01-dot-2', 'Số hộ bị ngập'],
+    ]);
+    expect((await listUnitObligations(db, baDinh, now)).filter((o) => o.regimeCode === 'dot-xuat-mua-lu').map((o) => o.periodKey)).toEqual(['lu-2026-01']);
+
+    // A return replaces what was asked with why it came back.
+    await markSubmitted(db, { regimeCode: 'dot-xuat-mua-lu', unitId: hoanKiem, periodKey: 'lu-2026-01-dot-2', by: 'x', at: now });
+    const back = await markReturned(db, { regimeCode: 'dot-xuat-mua-lu', unitId: hoanKiem, periodKey: 'lu-2026-01-dot-2', by: 'y', at: now, note: 'Thiếu số hộ' });
+    expect(back).toMatchObject({ ok: true, obligation: { status: 'tra_lai', returnNote: 'Thiếu số hộ', requestNote: null } });
+  });
+
+  it('reads an ad hoc deadline day as the end of its working hours, and no day off', async () => {
+    const calendar = await loadWorkingCalendar(database.db);
+    expect(adHocDueAt(calendar, '2026-01-23')?.toISOString()).toBe(at('2026-01-23T17:30').toISOString());
+    expect(adHocDueAt(calendar, '2026-01-24')).toBeUndefined();
+    // Tết 2026 (seeded calendar): Tuesday 17 February is a day off.
+    expect(adHocDueAt(calendar, '2026-02-17')).toBeUndefined();
   });
 });
