@@ -85,9 +85,11 @@ export async function processInboundEvent(
 }
 
 async function enqueuePendingAttachments(deps: AppDeps): Promise<void> {
-  for (const a of await findPendingAttachments(deps.database.db)) {
-    await deps.jobs.enqueue(fetchAttachmentJob, { attachmentId: a.id }, { key: `attachment:${a.id}` });
-  }
+  const pending = await findPendingAttachments(deps.database.db);
+  await deps.jobs.enqueueMany(
+    fetchAttachmentJob,
+    pending.map((a) => ({ payload: { attachmentId: a.id }, options: { key: `attachment:${a.id}` } })),
+  );
 }
 
 /** Dialogs idle for 24 h end with a message, so a citizen is never left with a half-filled form. */
@@ -146,7 +148,10 @@ export const botPart: ProductPart = {
   },
   tick: async (deps, now) => {
     const stalled = await findStalledInboundEvents(deps.database.db, new Date(now.getTime() - STALLED_AFTER_MS));
-    for (const e of stalled) await deps.jobs.enqueue(processInboundEventJob, { inboundEventId: e.id }, { key: `inbound:${e.id}` });
+    await deps.jobs.enqueueMany(
+      processInboundEventJob,
+      stalled.map((e) => ({ payload: { inboundEventId: e.id }, options: { key: `inbound:${e.id}` } })),
+    );
     await expireIdleDialogs(deps, now);
     await enqueuePendingAttachments(deps);
   },
@@ -160,7 +165,7 @@ export const botPart: ProductPart = {
     const db = deps.database.db;
     const templates = sharedTemplateRenderer(db, deps.logger);
     return {
-      zalo: createZaloSender({ db, client: connection.client, clock: deps.clock }),
+      zalo: createZaloSender({ db, client: connection.client, clock: deps.clock, logger: deps.logger }),
       zbs: createZbsSender({ db, client: connection.client, clock: deps.clock }),
       notify: createNotifySender({ db, clock: deps.clock, config: deps.config, templates, kick: async () => void (await relayOutbox(db, deps.jobs, deps.clock.now())) }),
     };

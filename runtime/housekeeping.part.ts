@@ -8,8 +8,13 @@ import type { AppDeps } from './app.js';
 import type { Db } from './db.js';
 import type { ProductPart } from './start.js';
 
-/** Local hour (Asia/Ho_Chi_Minh) after which the nightly classifier retrain runs, once per day. */
+/**
+ * Local hours (Asia/Ho_Chi_Minh) of the nightly classifier retrain, once per day. Only at night: training takes
+ * the CPU for seconds, and a process started in the day must not spend its first minutes on it (suggestions use
+ * the last stored model, or the built-in one, until the night comes).
+ */
 export const NIGHTLY_RETRAIN_HOUR = 2;
+export const NIGHTLY_RETRAIN_UNTIL_HOUR = 5;
 const VN_OFFSET_HOURS = 7;
 
 /** Claims a once-a-day duty for `day`; false when another process (or an earlier tick) already did it. */
@@ -29,7 +34,8 @@ export async function runHousekeeping(deps: AppDeps, now: Date): Promise<void> {
   if (closed.closedCaseIds.length > 0) deps.logger.info({ closed: closed.closedCaseIds.length }, 'closed answered cases without a rating');
 
   const localHour = (now.getUTCHours() + VN_OFFSET_HOURS) % 24;
-  if (localHour >= NIGHTLY_RETRAIN_HOUR && (await claimDaily(db, 'classifier-retrain', localDay(now), now))) {
+  const atNight = localHour >= NIGHTLY_RETRAIN_HOUR && localHour < NIGHTLY_RETRAIN_UNTIL_HOUR;
+  if (atNight && (await claimDaily(db, 'classifier-retrain', localDay(now), now))) {
     const metrics = await retrainFromDatabase(db, now);
     deps.logger.info({ metrics }, 'classifier retrained');
   }

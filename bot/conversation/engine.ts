@@ -168,7 +168,9 @@ export async function handleZaloEvent(
   }
 
   if (event.type === 'oa_echo') {
-    // Our own sends come back as echoes; only replies typed by staff in Zalo's OA app are new.
+    // Our own sends come back as echoes; only replies typed by staff in Zalo's OA app are new. An echo of our
+    // own stays in inbound_events: it is what proves a send cut off by a crash went out after all
+    // (bot/delivery/delivery-intent.ts reads it there; nothing else needs doing with it here).
     if (!event.byStaff || !event.userId) return 'ignored';
     const contact = await ensureContact(tx, event.userId, now);
     const caseId = await deps.cases.latestOpenCaseId(tx, contact.id);

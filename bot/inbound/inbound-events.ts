@@ -45,17 +45,19 @@ export async function storeInboundEvents(q: Queryable, events: readonly InboundE
     unique.push(event);
   });
   // One array per column: the statement's text and parameter count do not depend on how many events it carries.
+  // The bodies go as one JSON array: as a text[] literal every quote in them would be escaped by the driver's
+  // string replaces, a few copies of each body per event.
   const column = <T>(pick: (event: InboundEventInput) => T) => sql.param(unique.map(pick));
   const rows = await queryRows<{ id: string | number; dedupe_key: string }>(
     q,
     sql`insert into ${inboundEvents} (source, dedupe_key, event_name, sender_id, raw, received_at)
         select 'zalo', e.dedupe_key, e.event_name, e.sender_id, e.raw, e.received_at::timestamptz
-        from unnest(
-          ${column((e) => e.dedupeKey)}::text[],
-          ${column((e) => e.eventName)}::text[],
-          ${column((e) => e.senderId)}::text[],
-          ${column((e) => e.raw)}::text[],
-          ${column((e) => e.receivedAt.toISOString())}::text[]
+        from rows from (
+          unnest(${column((e) => e.dedupeKey)}::text[]),
+          unnest(${column((e) => e.eventName)}::text[]),
+          unnest(${column((e) => e.senderId)}::text[]),
+          json_array_elements_text(${JSON.stringify(unique.map((e) => e.raw))}::json),
+          unnest(${column((e) => e.receivedAt.toISOString())}::text[])
         ) with ordinality as e(dedupe_key, event_name, sender_id, raw, received_at, ord)
         order by e.ord
         on conflict do nothing

@@ -74,8 +74,9 @@ export function createInboundIntake(options: InboundIntakeOptions): InboundIntak
         for (const w of batch) w.reject(err);
         return;
       }
-      // One bad event (a value PostgreSQL refuses) must not fail the others with it: each on its own.
-      await Promise.all(batch.map((w) => write([w])));
+      // One bad event (a value PostgreSQL refuses) must not fail the others with it: each on its own, in order (ids
+      // keep the arrival order a user's events are processed in).
+      for (const w of batch) await write([w]);
       return;
     }
     const inserted = outcomes.flatMap((o, i) => (o.inserted ? [{ id: o.id, senderId: batch[i]!.event.senderId }] : []));

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Config } from '../../runtime/config.js';
 import { detectMediaType } from '../media/detect-media-type.js';
 import { findMultipartFile, readMultipartBoundary } from './multipart-file.js';
-import { generateHexId, type SandboxButton, type SandboxMessageBody, type SandboxStore } from './sandbox-store.js';
+import { generateHexId, type SandboxButton, type SandboxMessage, type SandboxMessageBody, type SandboxStore } from './sandbox-store.js';
+import { buildOaEchoEvent, signWebhookEvent } from './webhook-event.js';
 
 /**
  * The fake Zalo OA Open API, OAuth and ZBS endpoints (ZALO.md §4, §5.1, §6, §7): same paths under
@@ -273,11 +274,27 @@ function classifyCsMessage(message: z.infer<typeof ZCsBody>['message'], store: S
 export interface FakeZaloApiOptions {
   config: Config;
   store: SandboxStore;
+  /**
+   * Where the `oa_send_*` echoes of the OA's sends go, as real Zalo posts them to the webhook when the app
+   * subscribes to them: a signed body, handed over after the send was answered. Absent: no echoes.
+   */
+  postWebhook?: (rawBody: string, signature: string) => Promise<unknown>;
 }
+
+/** Echoes of the conversation API's newest-first pages: at most this many per call (ZALO.md §7). */
+const MAX_CONVERSATION_COUNT = 10;
 
 /** Registers the fake OA API (/sandbox/zalo), ZBS by phone (/sandbox/business) and OAuth (/sandbox/oauth). */
 export async function registerFakeZaloApi(app: FastifyInstance, options: FakeZaloApiOptions): Promise<void> {
-  const { config, store } = options;
+  const { config, store, postWebhook } = options;
+  /** Posts the echo of an OA message to the webhook, after this request's answer (Zalo does it asynchronously). */
+  const echo = (message: SandboxMessage): void => {
+    if (!postWebhook) return;
+    const event = buildOaEchoEvent(message, { appId: config.zalo.appId, oaId: config.zalo.oaId, userId: message.userId });
+    if (!event) return;
+    const { rawBody, signature } = signWebhookEvent(event, { appId: config.zalo.appId, oaSecretKey: config.zalo.oaSecretKey });
+    setImmediate(() => void postWebhook(rawBody, signature).catch((err: unknown) => app.log.warn({ err }, 'sandbox echo not delivered')));
+  };
   /** An injected fault, if one is waiting: the next send call answers it instead of sending. */
   const takeFault = (reply: FastifyReply): boolean => {
     const fault = store.takeFault();
@@ -321,7 +338,43 @@ export async function registerFakeZaloApi(app: FastifyInstance, options: FakeZal
         if (!classified.ok) return classified.envelope;
         const userId = parsed.data.recipient.user_id;
         const message = store.addMessage({ ...classified.body, userId, from: 'oa' });
+        echo(message);
         return replyZaloSuccess({ message_id: message.messageId, user_id: userId, sent_time: String(message.at) });
+      });
+
+      // The conversation with one user, newest first (ZALO.md §7): `{src, time, type, message, message_id, from_id, to_id}`.
+      api.get('/v2.0/oa/conversation', async (req) => {
+        const query = z.object({ data: z.string() }).safeParse(req.query);
+        if (!query.success) return replyZaloError(-201, 'data is invalid');
+        let data: unknown;
+        try {
+          data = JSON.parse(query.data.data);
+        } catch {
+          return replyZaloError(-201, 'data is invalid');
+        }
+        const parsed = z
+          .object({ user_id: ZId, offset: z.number().int().min(0).default(0), count: z.number().int().min(1).max(MAX_CONVERSATION_COUNT).default(MAX_CONVERSATION_COUNT) })
+          .safeParse(data);
+        if (!parsed.success) return replyZaloError(-201, describeInvalidField(parsed.error));
+        const { user_id: userId, offset, count } = parsed.data;
+        const page = store
+          .listMessages(userId)
+          .filter((m) => m.kind !== 'follow' && m.kind !== 'unfollow')
+          .reverse()
+          .slice(offset, offset + count);
+        return {
+          error: 0,
+          message: 'Success',
+          data: page.map((m) => ({
+            src: m.from === 'oa' ? 0 : 1,
+            time: m.at,
+            type: m.kind === 'buttons' ? 'text' : m.kind,
+            message: 'text' in m && typeof m.text === 'string' ? m.text : '',
+            message_id: m.messageId,
+            from_id: m.from === 'oa' ? config.zalo.oaId : userId,
+            to_id: m.from === 'oa' ? userId : config.zalo.oaId,
+          })),
+        };
       });
 
       api.post('/v3.0/oa/message/template', async (req, reply) => {

@@ -58,7 +58,7 @@ function contentDisposition(kind: 'inline' | 'attachment', fileName: string | un
 }
 
 /** Builds the sandbox part around a given store; tests may pass their own. */
-export function createSandboxPart(options: { store?: SandboxStore } = {}): AppPart {
+export function createSandboxPart(options: { store?: SandboxStore; echoes?: boolean } = {}): AppPart {
   return async (app: FastifyInstance, deps: AppDeps) => {
     const { config, clock, database, logger } = deps;
     if (!config.zalo.sandbox) return;
@@ -69,7 +69,15 @@ export function createSandboxPart(options: { store?: SandboxStore } = {}): AppPa
     const store = options.store ?? createSandboxStore(() => clock.now().getTime());
     const assets = await loadAssets();
 
-    await registerFakeZaloApi(app, { config, store });
+    // `echoes: true` makes the sandbox behave like a real OA app subscribed to the `oa_send_*` events: every
+    // message the OA sends comes back to the webhook as an echo (the delivery reconciliation reads them,
+    // bot/delivery/delivery-intent.ts). Off by default: tests replaying transcripts count the stored events.
+    const postWebhook =
+      options.echoes !== true
+        ? undefined
+        : (rawBody: string, signature: string) =>
+            app.inject({ method: 'POST', url: '/zalo/webhook', headers: { 'content-type': 'application/json', 'x-zevent-signature': signature }, payload: rawBody });
+    await registerFakeZaloApi(app, { config, store, ...(postWebhook ? { postWebhook } : {}) });
     await registerSandboxPageApi(app, { config, store, root: app });
 
     await app.register(async (pages) => {

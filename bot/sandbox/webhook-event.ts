@@ -93,3 +93,39 @@ export function signWebhookEvent(event: Record<string, unknown>, secrets: { appI
   const timestamp = String(event.timestamp);
   return { rawBody, signature: signZaloHeader({ appId: secrets.appId, rawBody, timestamp, oaSecretKey: secrets.oaSecretKey }) };
 }
+
+/**
+ * The `oa_send_*` echo real Zalo posts to the webhook for a message the OA sent, when the app subscribes to those
+ * events (ZALO.md §2.2, §2.3): sender = the OA, recipient = the user, the message's id and text. Buttons come back
+ * as their text; a card and a template carry no text. Nothing for ZBS templates (not documented).
+ */
+export function buildOaEchoEvent(
+  message: { kind: string; text?: string; messageId: string; at: number; imageUrl?: string; fileUrl?: string },
+  ctx: { appId: string; oaId: string; userId: string },
+): Record<string, unknown> | undefined {
+  const eventName =
+    message.kind === 'text' || message.kind === 'buttons'
+      ? 'oa_send_text'
+      : message.kind === 'image'
+        ? 'oa_send_image'
+        : message.kind === 'file'
+          ? 'oa_send_file'
+          : message.kind === 'request_user_info'
+            ? 'oa_send_request_user_info'
+            : undefined;
+  if (!eventName) return undefined;
+  const attachments =
+    message.kind === 'image' && message.imageUrl
+      ? [{ type: 'image', payload: { url: message.imageUrl } }]
+      : message.kind === 'file' && message.fileUrl
+        ? [{ type: 'file', payload: { url: message.fileUrl } }]
+        : undefined;
+  return {
+    app_id: ctx.appId,
+    event_name: eventName,
+    sender: { id: ctx.oaId },
+    recipient: { id: ctx.userId },
+    message: { msg_id: message.messageId, ...(message.text === undefined ? {} : { text: message.text }), ...(attachments ? { attachments } : {}) },
+    timestamp: String(message.at),
+  };
+}

@@ -68,6 +68,23 @@ export interface ZaloClient {
   getUserDetail(userId: string): Promise<TZaloUserDetail>;
   /** The user's last interaction with the OA, from the quota endpoint; null when Zalo has none. */
   getLastInteraction(userId: string): Promise<Date | null>;
+  /**
+   * The latest messages of the OA's conversation with a user, newest first (`GET /v2.0/oa/conversation`,
+   * ZALO.md §7; at most 10 per call). Optional: the delivery reconciliation uses it when present.
+   */
+  getRecentMessages?(userId: string, count?: number): Promise<TZaloConversationMessage[]>;
+}
+
+/** One message of `GET /v2.0/oa/conversation` (ZALO.md §7: `{src, time, type, message, message_id, from_id, to_id}`). */
+export interface TZaloConversationMessage {
+  messageId: string;
+  fromId?: string;
+  toId?: string;
+  /** Epoch ms. */
+  time?: number;
+  type?: string;
+  /** The text (or caption) of the message, when it has one. */
+  text?: string;
 }
 
 export const ZALO_MAX_BUTTONS = 5;
@@ -123,6 +140,16 @@ const ZUserDetailData = z.looseObject({
     .looseObject({ name: ZText, phone: ZText, address: ZText, city: ZText, district: ZText, ward: ZText })
     .nullish(),
 });
+const ZConversationItem = z.looseObject({
+  message_id: ZId.nullish(),
+  msg_id: ZId.nullish(),
+  from_id: ZId.nullish(),
+  to_id: ZId.nullish(),
+  time: z.union([z.string(), z.number()]).nullish(),
+  type: z.string().nullish(),
+  message: z.unknown().optional(),
+});
+export const ZALO_CONVERSATION_MAX_COUNT = 10;
 const ZQuotaData = z.looseObject({ last_interaction: z.union([z.string(), z.number()]).nullish() }).nullish();
 
 interface ZaloRequest {
@@ -395,6 +422,22 @@ export function createZaloClient(options: ZaloClientOptions): ZaloClient {
         }),
         ...(shared && Object.keys(shared).length > 0 ? { sharedInfo: shared } : {}),
       };
+    },
+
+    async getRecentMessages(userId, count = ZALO_CONVERSATION_MAX_COUNT) {
+      const path = '/v2.0/oa/conversation';
+      const n = Math.max(1, Math.min(ZALO_CONVERSATION_MAX_COUNT, Math.floor(count)));
+      const data = await call({ method: 'GET', base: 'api', path, query: { user_id: userId, offset: 0, count: n } });
+      // `data` is the list itself in the samples; tolerate it wrapped once more.
+      const list = Array.isArray(data) ? data : Array.isArray((data as { messages?: unknown } | null)?.messages) ? (data as { messages: unknown[] }).messages : [];
+      return list.flatMap((item): TZaloConversationMessage[] => {
+        const parsed = ZConversationItem.safeParse(item);
+        const messageId = parsed.success ? (parsed.data.message_id ?? parsed.data.msg_id) : undefined;
+        if (!parsed.success || !messageId) return [];
+        const d = parsed.data;
+        const text = typeof d.message === 'string' ? d.message : undefined;
+        return [{ messageId, ...compact({ fromId: d.from_id, toId: d.to_id, time: toEpochMs(d.time), type: d.type, text }) }];
+      });
     },
 
     async getLastInteraction(userId) {

@@ -49,11 +49,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await pakn?.stop();
-  await database?.close().catch(() => undefined);
-  await fake?.close();
-  await redis?.kill();
-  await postgres?.destroy();
+  // Every step runs whatever the one before did: a private server must never be left behind.
+  const quietly = (step: Promise<unknown> | undefined) => Promise.resolve(step).catch(() => undefined);
+  await quietly(pakn?.stop());
+  await quietly(database?.close());
+  await quietly(fake?.close());
+  await quietly(redis?.kill());
+  await quietly(postgres?.destroy());
   rmSync(dataDir, { recursive: true, force: true });
 });
 

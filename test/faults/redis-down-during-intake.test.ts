@@ -53,12 +53,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  // Redis back before closing, so the workers close cleanly.
-  await redis?.restart().catch(() => undefined);
-  await pakn?.close();
-  await redis?.kill();
-  await fake?.close();
-  await pgDatabase?.drop();
+  // Every step runs whatever the one before did. Redis back before closing, so the workers close cleanly.
+  const quietly = (step: Promise<unknown> | undefined) => Promise.resolve(step).catch(() => undefined);
+  await quietly(redis?.restart());
+  await quietly(pakn?.close());
+  await quietly(redis?.kill());
+  await quietly(fake?.close());
+  await quietly(pgDatabase?.drop());
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -16,8 +16,12 @@ describe('housekeeping on the scheduler tick', () => {
   afterAll(async () => database?.destroy());
 
   it('retrains the classifier once per night, whichever tick or process gets there first', async () => {
-    const clock = createFakeClock('2026-03-02T18:00:00Z'); // 01:00 in Hà Nội: too early
+    // A process started in the day does not spend its first tick training: that waits for the night.
+    const clock = createFakeClock('2026-03-02T03:00:00Z'); // 10:00 in Hà Nội
     const deps = { database, clock, logger: createLogger({ level: 'silent' }) } as unknown as AppDeps;
+    await runHousekeeping(deps, clock.now());
+    expect(await database.db.select().from(classifierModels)).toHaveLength(0);
+    clock.set('2026-03-02T18:00:00Z'); // 01:00: too early
     await runHousekeeping(deps, clock.now());
     expect(await database.db.select().from(classifierModels)).toHaveLength(0);
 

@@ -53,6 +53,13 @@ export interface FakeZalo {
   sends: Array<{ userId: string; body: unknown }>;
   /** Holds the `nth` CS send to `userId` open until the caller's connection closes. */
   holdSend(userId: string, nth: number, mode: HoldMode): HeldSend;
+  /**
+   * Posts the `oa_send_*` echo of every message the OA sends to this webhook URL, signed, as real Zalo does when
+   * the app subscribes to those events; undefined (the default) posts none.
+   */
+  setWebhookUrl(url: string | undefined): void;
+  /** Echoes posted so far (accepted by the webhook or not). */
+  echoes: Array<{ userId: string; msgId: string; status: number | 'error' }>;
   /** Messages the OA delivered to a user, in order. */
   delivered(userId: string): SandboxMessage[];
   close(): Promise<void>;
@@ -128,8 +135,24 @@ export async function startFakeZalo(): Promise<FakeZalo> {
     return payload;
   });
 
-  const config = loadConfig({ LOG_LEVEL: 'silent', ZALO_APP_ID: FAKE_ZALO.appId, ZALO_OA_ID: FAKE_ZALO.oaId, PUBLIC_BASE_URL: 'http://127.0.0.1' });
-  await registerFakeZaloApi(app, { config, store });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    ZALO_APP_ID: FAKE_ZALO.appId,
+    ZALO_OA_ID: FAKE_ZALO.oaId,
+    ZALO_OA_SECRET_KEY: FAKE_ZALO.oaSecretKey,
+    PUBLIC_BASE_URL: 'http://127.0.0.1',
+  });
+  let webhookUrl: string | undefined;
+  const echoes: FakeZalo['echoes'] = [];
+  const postWebhook = async (rawBody: string, signature: string) => {
+    if (!webhookUrl) return;
+    const event = JSON.parse(rawBody) as { recipient: { id: string }; message: { msg_id: string } };
+    const entry: FakeZalo['echoes'][number] = { userId: event.recipient.id, msgId: event.message.msg_id, status: 'error' };
+    echoes.push(entry);
+    const response = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-zevent-signature': signature }, body: rawBody });
+    entry.status = response.status;
+  };
+  await registerFakeZaloApi(app, { config, store, postWebhook });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('fake Zalo has no port');
@@ -149,6 +172,10 @@ export async function startFakeZalo(): Promise<FakeZalo> {
       rules.push({ userId, nth, seen: 0, mode, arrived, callerGone });
       return held;
     },
+    setWebhookUrl(url) {
+      webhookUrl = url;
+    },
+    echoes,
     delivered: (userId) => store.listMessages(userId).filter((m) => m.from === 'oa'),
     close: async () => {
       // Held requests end with their sockets.
