@@ -43,7 +43,8 @@ const FIELD_LABELS: Record<keyof TReportSubmissionBody, string> = {
   externalRef: 'externalRef (mã văn bản trên hệ thống báo cáo)',
 };
 
-const ERROR_STATUS: Record<ReportErrorCode, 404 | 409> = {
+/** HTTP statuses of the workflows' refusals, shared by the API and the console's Báo cáo pages. */
+export const REPORT_ERROR_STATUS: Record<ReportErrorCode, 404 | 409> = {
   unknown_regime: 404,
   unknown_unit: 404,
   unknown_period: 404,
@@ -131,7 +132,7 @@ export const registerReportSubmissionRoutes: AppPart = async (app, deps) => {
       deps.clock.now(),
     );
     if (!result.ok) {
-      return reply.code(ERROR_STATUS[result.error]).send({ error: result.error, message: reportErrorMessage(result.error) });
+      return reply.code(REPORT_ERROR_STATUS[result.error]).send({ error: result.error, message: reportErrorMessage(result.error) });
     }
     // A replay gets the very same body; the header (as with Stripe's idempotency keys) says it changed nothing.
     if (!result.changed) reply.header('idempotent-replayed', 'true');

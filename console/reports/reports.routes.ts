@@ -25,19 +25,10 @@ import { blank, describeFormError, formId, formList, formText, optionalFormText 
 import { renderErrorPage, renderPage, requireOfficial, setFlash, toActor } from '../page-renderer.js';
 import { describeDeadlineRule, describeFrequency, describeWindow } from './report-labels.js';
 import { listRegimePeriodKeys, loadOfficialNamesByLogin } from './reports.repo.js';
+import { REPORT_ERROR_STATUS } from '../api/report-submissions.routes.js';
 
 const BASE = '/console/reports';
 
-/** The console's statuses for the workflows' refusals (the API maps the same codes the same way). */
-const ERROR_STATUS: Record<ReportErrorCode, number> = {
-  unknown_regime: 404,
-  unknown_unit: 404,
-  unknown_period: 404,
-  not_obliged: 404,
-  already_submitted: 409,
-  not_submitted: 409,
-  self_submit_not_allowed: 409,
-};
 
 const REGIME_NOT_FOUND = 'Không tìm thấy chế độ báo cáo, hoặc chế độ báo cáo đã ngừng áp dụng.';
 const PERIOD_MESSAGE = 'Kỳ báo cáo không hợp lệ.';
@@ -372,7 +363,7 @@ export async function registerReportRoutes(scope: FastifyInstance, deps: AppDeps
       { regimeCode: regime.code, unitId: official.unitId, periodKey: form.data.periodKey, by: official.login, at: now },
       { selfService: true, now },
     );
-    if (!result.ok) return renderOverview(req, reply, { status: ERROR_STATUS[result.error], error: reportErrorMessage(result.error) });
+    if (!result.ok) return renderOverview(req, reply, { status: REPORT_ERROR_STATUS[result.error], error: reportErrorMessage(result.error) });
     const o = result.obligation;
     req.log.info({ regimeId: regime.id, unitId: official.unitId, periodKey: o.periodKey, status: o.status, changed: result.changed }, 'official marked own report submitted');
     setFlash(
@@ -402,7 +393,7 @@ export async function registerReportRoutes(scope: FastifyInstance, deps: AppDeps
     done: (o: ObligationView, changed: boolean) => string,
   ) {
     const result = await change();
-    if (!result.ok) return renderRegime(req, reply, regime, periodKey, { status: ERROR_STATUS[result.error], error: reportErrorMessage(result.error) });
+    if (!result.ok) return renderRegime(req, reply, regime, periodKey, { status: REPORT_ERROR_STATUS[result.error], error: reportErrorMessage(result.error) });
     const o = result.obligation;
     req.log.info({ regimeId: regime.id, unitId: o.unitId, periodKey: o.periodKey, status: o.status, changed: result.changed }, 'receiving unit recorded report status');
     setFlash(req, 'success', done(o, result.changed));

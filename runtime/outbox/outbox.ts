@@ -279,20 +279,10 @@ export async function relayOutbox(
     // This transaction only takes row locks, which a crash releases anyway: its commit need not wait for the WAL
     // flush (5–15 ms on a busy disk, on the path of every reply). Everything else keeps synchronous commits.
     await tx.execute(sql`set local synchronous_commit = off`);
-    const due = await tx
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(isClaimable(now, leaseMs))
-      .orderBy(asc(outbox.availableAt), asc(outbox.id))
-      .limit(limit)
-      .for('update', { skipLocked: true });
+    const due = await selectDueOutboxIds(tx, now, leaseMs, limit).for('update', { skipLocked: true });
     // One round trip for all of them (BullMQ pipeline): the rows stay locked only that long, and a delivery
     // claiming one of them waits for this transaction.
-    await runner.enqueueMany(
-      deliverOutboxJob,
-      due.map(({ id }) => ({ payload: { outboxId: id }, options: { key: outboxJobKey(id) } })),
-    );
-    return due.length;
+    return handOver(runner, due);
   });
 }
 
@@ -310,12 +300,16 @@ export async function kickOutbox(
   opts: { leaseMs?: number } = {},
 ): Promise<number> {
   const leaseMs = opts.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
-  const due = await db
-    .select({ id: outbox.id })
-    .from(outbox)
-    .where(isClaimable(now, leaseMs))
-    .orderBy(asc(outbox.availableAt), asc(outbox.id))
-    .limit(limit);
+  return handOver(runner, await selectDueOutboxIds(db, now, leaseMs, limit));
+}
+
+/** The rows a relay hands over: due first, oldest first. */
+function selectDueOutboxIds(q: Queryable, now: Date, leaseMs: number, limit: number) {
+  return q.select({ id: outbox.id }).from(outbox).where(isClaimable(now, leaseMs)).orderBy(asc(outbox.availableAt), asc(outbox.id)).limit(limit);
+}
+
+/** One delivery job per row, keyed by the row, so a row handed over twice is delivered once. */
+async function handOver(runner: JobRunner, due: ReadonlyArray<{ id: number }>): Promise<number> {
   await runner.enqueueMany(
     deliverOutboxJob,
     due.map(({ id }) => ({ payload: { outboxId: id }, options: { key: outboxJobKey(id) } })),
