@@ -14,6 +14,20 @@ import { buildOaEchoEvent, signWebhookEvent } from './webhook-event.js';
  * allow: a client bug must fail here, in a demo, not on the city's OA.
  */
 
+
+const INVALID_DATA_QUERY = Symbol('invalid data query');
+
+/** Zalo's GET endpoints take their arguments as JSON in the `data` query parameter. */
+function readDataQuery(query: unknown): unknown {
+  const parsed = z.object({ data: z.string() }).safeParse(query);
+  if (!parsed.success) return INVALID_DATA_QUERY;
+  try {
+    return JSON.parse(parsed.data.data) as unknown;
+  } catch {
+    return INVALID_DATA_QUERY;
+  }
+}
+
 export const MAX_CS_TEXT_CHARS = 2_000;
 export const MAX_BUTTONS = 5;
 const MAX_IMAGE_UPLOAD_BYTES = 1024 * 1024;
@@ -344,14 +358,8 @@ export async function registerFakeZaloApi(app: FastifyInstance, options: FakeZal
 
       // The conversation with one user, newest first (ZALO.md §7): `{src, time, type, message, message_id, from_id, to_id}`.
       api.get('/v2.0/oa/conversation', async (req) => {
-        const query = z.object({ data: z.string() }).safeParse(req.query);
-        if (!query.success) return replyZaloError(-201, 'data is invalid');
-        let data: unknown;
-        try {
-          data = JSON.parse(query.data.data);
-        } catch {
-          return replyZaloError(-201, 'data is invalid');
-        }
+        const data = readDataQuery(req.query);
+        if (data === INVALID_DATA_QUERY) return replyZaloError(-201, 'data is invalid');
         const parsed = z
           .object({ user_id: ZId, offset: z.number().int().min(0).default(0), count: z.number().int().min(1).max(MAX_CONVERSATION_COUNT).default(MAX_CONVERSATION_COUNT) })
           .safeParse(data);
@@ -408,14 +416,8 @@ export async function registerFakeZaloApi(app: FastifyInstance, options: FakeZal
       });
 
       api.get('/v3.0/oa/user/detail', async (req) => {
-        const query = z.object({ data: z.string() }).safeParse(req.query);
-        if (!query.success) return replyZaloError(-201, 'data is invalid');
-        let data: unknown;
-        try {
-          data = JSON.parse(query.data.data);
-        } catch {
-          return replyZaloError(-201, 'data is invalid');
-        }
+        const data = readDataQuery(req.query);
+        if (data === INVALID_DATA_QUERY) return replyZaloError(-201, 'data is invalid');
         const parsed = ZUserIdBody.safeParse(data);
         if (!parsed.success) return replyZaloError(-201, 'user_id is invalid');
         const user = store.ensureUser(parsed.data.user_id);

@@ -178,33 +178,39 @@ async function runSweeps(
   return run;
 }
 
-describe.each(DRIVERS)('nudge sweep over Feb–Mar 2026 on %s', (driver) => {
-  let database: TestDatabase;
+/**
+ * A database with an organisation, the 2026 calendar and the default nudge rules, and the sweepers to run: on
+ * the server a second one with its own connection pool, as a second worker process would have.
+ */
+function useSweepWorld(driver: (typeof DRIVERS)[number]) {
+  const world = {} as { database: TestDatabase; org: SeededOrg; calendar: WorkingCalendar; sweepers: Db[] };
   let second: Database | undefined;
-  let org: SeededOrg;
-  let calendar: WorkingCalendar;
-
   beforeAll(async () => {
-    database = await createTestDatabase(driver);
-    org = await seedOrg(database.db);
-    await seedCalendar2026(database.db);
-    await seedNudgeRules(database.db);
-    calendar = await createDbCalendarLoader(database.db)();
-    // On the server a second sweeper has its own connection pool, as a second worker process would.
-    if (driver === 'pg') second = await openDatabase(database.target);
+    world.database = await createTestDatabase(driver);
+    world.org = await seedOrg(world.database.db);
+    await seedCalendar2026(world.database.db);
+    await seedNudgeRules(world.database.db);
+    world.calendar = await createDbCalendarLoader(world.database.db)();
+    if (driver === 'pg') second = await openDatabase(world.database.target);
+    world.sweepers = [world.database.db, ...(second ? [second.db] : [])];
   });
   afterAll(async () => {
     await second?.close();
-    await database?.destroy();
+    await world.database?.destroy();
   });
+  return world;
+}
+
+describe.each(DRIVERS)('nudge sweep over Feb–Mar 2026 on %s', (driver) => {
+  const world = useSweepWorld(driver);
 
   it('fires exactly the expected reminders, never twice, on working mornings only', async () => {
     const clock = createFakeClock(START);
-    const deps: CaseServiceDeps = { db: database.db, clock, loadCalendar: async () => calendar };
-    const { actions, labels } = buildScenario(deps, org);
-    const run = await runSweeps(database, [database.db, ...(second ? [second.db] : [])], clock, calendar, actions, START, END);
+    const deps: CaseServiceDeps = { db: world.database.db, clock, loadCalendar: async () => world.calendar };
+    const { actions, labels } = buildScenario(deps, world.org);
+    const run = await runSweeps(world.database, world.sweepers, clock, world.calendar, actions, START, END);
 
-    const table = await readNudgeTable(database.db, labels);
+    const table = await readNudgeTable(world.database.db, labels);
     console.warn(
       `[${driver}] ${run.sweeps} sweeps in ${Math.round(run.elapsedMs)} ms (${(run.elapsedMs / run.sweeps).toFixed(2)} ms/sweep), ${run.restartChecks} restart checks\n${table.join('\n')}`,
     );
@@ -215,20 +221,20 @@ describe.each(DRIVERS)('nudge sweep over Feb–Mar 2026 on %s', (driver) => {
     for (const line of table) {
       const local = line.split(' @ ')[1]!;
       const when = at(local.replace(' ', 'T'));
-      expect(isWorkingDay(calendar, localDay(when)), line).toBe(true);
+      expect(isWorkingDay(world.calendar, localDay(when)), line).toBe(true);
       expect(local.slice(11) >= '08:00' && local.slice(11) < '17:30', line).toBe(true);
       expect(local.slice(0, 10) >= '2026-02-14' && local.slice(0, 10) <= '2026-02-22', line).toBe(false);
     }
   }, 600_000);
 
   it('sends the right people: dispatchers for triage and escalation, leaders to accept and approve, the handler to answer', async () => {
-    const rows = await database.db.select({ key: outbox.key, recipient: outbox.recipient, template: outbox.template }).from(outbox).where(like(outbox.key, 'nudge:%'));
+    const rows = await world.database.db.select({ key: outbox.key, recipient: outbox.recipient, template: outbox.template }).from(outbox).where(like(outbox.key, 'nudge:%'));
     const byRule = (rule: string) => rows.filter((r) => r.key.split(':')[2] === rule);
-    const leadersA = { type: 'unit', unitId: org.units.a, roles: ['unit_leader'] };
+    const leadersA = { type: 'unit', unitId: world.org.units.a, roles: ['unit_leader'] };
     expect(byRule('triage-overdue').map((r) => r.recipient)).toEqual([{ type: 'dispatchers' }]);
     expect(byRule('accept-due-today').map((r) => [r.recipient, r.template])).toEqual([[leadersA, 'nudge-due-today']]);
     expect(byRule('accept-escalate-dispatchers').map((r) => [r.recipient, r.template])).toEqual([[{ type: 'dispatchers' }, 'nudge-escalation']]);
-    for (const r of byRule('answer-before-2')) expect([r.recipient, r.template]).toEqual([{ type: 'official', officialId: org.officials.handlerA.id }, 'nudge-upcoming']);
+    for (const r of byRule('answer-before-2')) expect([r.recipient, r.template]).toEqual([{ type: 'official', officialId: world.org.officials.handlerA.id }, 'nudge-upcoming']);
     for (const r of byRule('answer-escalate-leader')) expect([r.recipient, r.template]).toEqual([leadersA, 'nudge-escalation']);
     for (const r of byRule('approval-overdue')) expect([r.recipient, r.template]).toEqual([leadersA, 'nudge-overdue']);
   });
@@ -257,31 +263,15 @@ const RESTART_EXPECTED = [
 ];
 
 describe.each(DRIVERS)('a step that starts over is reminded afresh on %s', (driver) => {
-  let database: TestDatabase;
-  let second: Database | undefined;
-  let org: SeededOrg;
-  let calendar: WorkingCalendar;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(driver);
-    org = await seedOrg(database.db);
-    await seedCalendar2026(database.db);
-    await seedNudgeRules(database.db);
-    calendar = await createDbCalendarLoader(database.db)();
-    if (driver === 'pg') second = await openDatabase(database.target);
-  });
-  afterAll(async () => {
-    await second?.close();
-    await database?.destroy();
-  });
+  const world = useSweepWorld(driver);
 
   it('transfer, return and a new assignment each give the new owner the accept reminders, once each', async () => {
     const clock = createFakeClock(RESTART_START);
-    const deps: CaseServiceDeps = { db: database.db, clock, loadCalendar: async () => calendar };
-    const { dispatcher, leaderB } = org.officials;
+    const deps: CaseServiceDeps = { db: world.database.db, clock, loadCalendar: async () => world.calendar };
+    const { dispatcher, leaderB } = world.org.officials;
     let caseId = 0;
     const command = (actor: Actor, cmd: CaseCommand) => async () => {
-      const [row] = await database.db.select({ version: cases.version }).from(cases).where(eq(cases.id, caseId));
+      const [row] = await world.database.db.select({ version: cases.version }).from(cases).where(eq(cases.id, caseId));
       const result = await runCaseCommand(deps, { caseId, command: cmd, actor, expectedVersion: row!.version });
       if (!result.ok) throw new Error(`${cmd.type}: ${result.error.code}`);
     };
@@ -291,27 +281,27 @@ describe.each(DRIVERS)('a step that starts over is reminded afresh on %s', (driv
         run: async () => {
           const created = await createCase(deps, {
             channel: 'zalo',
-            contact: { id: org.contactId },
+            contact: { id: world.org.contactId },
             contactKind: 'citizen',
-            categoryId: org.categories.routed,
+            categoryId: world.org.categories.routed,
             description: 'Biển báo giao thông bị đổ trước số 5 phố Tràng Tiền',
           });
           caseId = created.case.id;
         },
       },
-      { at: at('2026-03-18T10:00'), run: command(dispatcher.actor, { type: 'transfer', unitId: org.units.b, reason: 'Thuộc thẩm quyền Sở Y tế.' }) },
+      { at: at('2026-03-18T10:00'), run: command(dispatcher.actor, { type: 'transfer', unitId: world.org.units.b, reason: 'Thuộc thẩm quyền Sở Y tế.' }) },
       { at: at('2026-03-23T10:00'), run: command(leaderB.actor, { type: 'return', reason: 'Không thuộc thẩm quyền của Sở.' }) },
-      { at: at('2026-03-24T09:00'), run: command(dispatcher.actor, { type: 'assign', unitId: org.units.a }) },
+      { at: at('2026-03-24T09:00'), run: command(dispatcher.actor, { type: 'assign', unitId: world.org.units.a }) },
     ];
-    const run = await runSweeps(database, [database.db, ...(second ? [second.db] : [])], clock, calendar, actions, RESTART_START, RESTART_END);
+    const run = await runSweeps(world.database, world.sweepers, clock, world.calendar, actions, RESTART_START, RESTART_END);
 
-    const rows = await database.db
+    const rows = await world.database.db
       .select({ key: outbox.key, recipient: outbox.recipient, createdAt: outbox.createdAt })
       .from(outbox)
       .where(like(outbox.key, 'nudge:%'))
       .orderBy(asc(outbox.createdAt), asc(outbox.key));
     const who = (recipient: Record<string, unknown>) =>
-      recipient.type === 'dispatchers' ? 'dispatchers' : recipient.unitId === org.units.a ? 'A' : recipient.unitId === org.units.b ? 'B' : JSON.stringify(recipient);
+      recipient.type === 'dispatchers' ? 'dispatchers' : recipient.unitId === world.org.units.a ? 'A' : recipient.unitId === world.org.units.b ? 'B' : JSON.stringify(recipient);
     const table = rows.map((r) => {
       const [, id, rule, , day] = r.key.split(':');
       expect(Number(id)).toBe(caseId);
