@@ -1,15 +1,15 @@
 import { and, eq, isNotNull, lt } from 'drizzle-orm';
-import { conversations, inboundEvents, officials } from '../db/schema.js';
+import { conversations, inboundEvents } from '../db/schema.js';
 import type { AppDeps } from '../runtime/app.js';
 import { insertOutbox, kickOutbox, relayOutbox } from '../runtime/outbox/outbox.js';
-import type { ProductPart } from '../runtime/start.js';
+import type { OutboxDispatch, ProductPart } from '../runtime/start.js';
 import { sharedTemplateRenderer } from '../runtime/templates.js';
 import { createOfficialLinker } from './assistant/link-official-command.js';
 import { createOfficialAssistant } from './assistant/official-assistant.js';
 import { fetchAttachment, fetchAttachmentJob, findPendingAttachments } from './attachments/fetch-attachment.js';
 import { caseGateway } from './case-gateway.js';
 import { registerOauthRoutes } from './oauth/oauth.routes.js';
-import { handleZaloEvent, type ConversationDeps } from './conversation/engine.js';
+import { handleZaloEvent, replyOutboxKey, type ConversationDeps } from './conversation/engine.js';
 import { createNotifySender } from './delivery/notify-sender.js';
 import { createZaloSender } from './delivery/zalo-sender.js';
 import { createZbsSender } from './delivery/zbs-sender.js';
@@ -33,25 +33,21 @@ function createConversationDeps(deps: AppDeps): ConversationDeps {
     loadReference: createReferenceCache(),
     officialAssistant,
     linkOfficial: createOfficialLinker({ assistant: officialAssistant }),
-    findLinkedOfficial: async (tx, zaloUserId) => {
-      const [row] = await tx
-        .select({ id: officials.id })
-        .from(officials)
-        .where(and(eq(officials.zaloUserId, zaloUserId), eq(officials.active, true)));
-      return row;
-    },
   };
 }
 
 /**
- * Handles every pending event of the event's sender, then pushes the replies out at once. `relay` hands the due
- * outbox rows to the delivery jobs; the job handler passes one shared by the process's jobs (see botPart.jobs).
+ * Handles every pending event of the event's sender, then pushes the replies out at once: delivered right here
+ * when `outbox` is given (the worker's path: no hand-over to a delivery job on the way to the citizen), and
+ * whatever else is due through `relay`, which hands the due outbox rows to the delivery jobs (the job handler
+ * passes one shared by the process's jobs, see botPart.jobs).
  */
 export async function processInboundEvent(
   deps: AppDeps,
   conversation: ConversationDeps,
   job: TProcessInboundEventPayload,
   relay: () => Promise<unknown> = () => relayOutbox(deps.database.db, deps.jobs, deps.clock.now()),
+  outbox?: OutboxDispatch,
 ): Promise<void> {
   const { database, clock } = deps;
   const db = database.db;
@@ -68,20 +64,35 @@ export async function processInboundEvent(
   }
   // Replies use the admin's current texts (edited in the console, possibly in another process).
   await conversation.templates.refresh();
+  // Attachments to fetch appear only when a case with photos or files is submitted: only then is it worth a query.
+  let photosSubmitted = false;
+  const noticingPhotos: ConversationDeps = {
+    ...conversation,
+    cases: {
+      ...conversation.cases,
+      submit: (tx, input) => {
+        if (input.intake.photos.length > 0) photosSubmitted = true;
+        return conversation.cases.submit(tx, input);
+      },
+    },
+  };
   const handled = await processPendingEventsOfSender(
     db,
     senderId,
     async (tx, event) => {
       const parsed = parseZaloEvent(event.raw);
       if (!parsed.ok) return 'ignored';
-      return handleZaloEvent(conversation, tx, { inboundEventId: event.id, event: parsed.event, now: clock.now() });
+      return handleZaloEvent(noticingPhotos, tx, { inboundEventId: event.id, event: parsed.event, now: clock.now() });
     },
     () => clock.now(),
   );
   // Nothing handled (another job got there first, or the event failed): nothing new to send.
   if (handled.length === 0) return;
-  await relay();
-  await enqueuePendingAttachments(deps);
+  // Claimed before the relay, so the relay leaves them alone; sent after it, so what they wait for is on its way.
+  const replies = await outbox?.claimForDelivery(handled.map(replyOutboxKey));
+  if (!replies || replies.othersDue) await relay();
+  await replies?.deliver();
+  if (photosSubmitted) await enqueuePendingAttachments(deps);
 }
 
 async function enqueuePendingAttachments(deps: AppDeps): Promise<void> {
@@ -134,13 +145,13 @@ export const botPart: ProductPart = {
     const { tokens } = createZaloConnection(deps);
     if (tokens) await registerOauthRoutes(app, deps, tokens);
   },
-  jobs: (jobs, deps) => {
+  jobs: (jobs, deps, outbox) => {
     const conversation = createConversationDeps(deps);
     // One hand-over at a time for the process's event jobs, without row locks (kickOutbox): a burst of 50
     // messages finishing together made 50 overlapping relays, each locking and re-enqueueing every due row, and
     // the deliveries waited for their locks.
     const relay = singleFlightWithTrailingRun(() => kickOutbox(deps.database.db, deps.jobs, deps.clock.now()));
-    jobs.register(processInboundEventJob, (payload) => processInboundEvent(deps, conversation, payload, relay));
+    jobs.register(processInboundEventJob, (payload) => processInboundEvent(deps, conversation, payload, relay, outbox));
     jobs.register(fetchAttachmentJob, async ({ attachmentId }) => {
       const outcome = await fetchAttachment({ db: deps.database.db, dataDir: deps.config.dataDir }, attachmentId);
       if (outcome === 'rejected') deps.logger.warn({ attachmentId }, 'attachment rejected');

@@ -3,7 +3,7 @@ import { attachments, cases, categories, consents, contacts, units } from '../db
 import type { Db, Tx } from '../runtime/db.js';
 import { loadWorkingCalendar } from '../workflows/calendar/calendar.repo.js';
 import { createCase, loadSlaRulesFromDb, runCaseCommand, type CaseServiceDeps } from '../workflows/cases/case-service.js';
-import { CASE_STATUS_LABELS, OPEN_STATUSES } from '../workflows/cases/case-status.js';
+import { CASE_STATUS_LABELS, CONVERSATION_STATUSES } from '../workflows/cases/case-status.js';
 import type { CaseGateway } from './conversation/engine.js';
 
 /**
@@ -125,7 +125,7 @@ export const caseGateway: CaseGateway = {
     const [row] = await tx
       .select({ id: cases.id })
       .from(cases)
-      .where(and(eq(cases.contactId, contactId), inArray(cases.status, [...OPEN_STATUSES, 'answered'])))
+      .where(and(eq(cases.contactId, contactId), inArray(cases.status, [...CONVERSATION_STATUSES])))
       .orderBy(desc(cases.id))
       .limit(1);
     return row?.id;

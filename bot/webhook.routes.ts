@@ -5,11 +5,13 @@ import { markInboundEvent, storeInboundEvent } from './inbound/inbound-events.js
 import { createInboundIntake, type StoredInboundEvent } from './inbound/inbound-intake.js';
 import { processInboundEventJob } from './inbound/process-inbound.job.js';
 import { verifyZaloSignature } from './zalo/signature.js';
-import { dedupeKeyOf, parseZaloEvent } from './zalo/webhook.schema.js';
+import { dedupeKeyOf, parseZaloEvent, parseZaloJson, readZaloEvent } from './zalo/webhook.schema.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: Buffer;
+    /** The body as parseZaloJson read it (ids kept exact); unset when Fastify's guarded parser read it. */
+    zaloBody?: unknown;
   }
 }
 
@@ -103,7 +105,16 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
       const raw = body as Buffer;
       req.rawBody = raw;
       if (raw.length === 0) return done(null, {});
-      jsonParser(req, raw.toString('utf8'), done);
+      const text = raw.toString('utf8');
+      // A body that could carry a prototype-poisoning key goes through Fastify's guarded parser (which refuses it);
+      // any other is parsed once, the way the event is read below (ids kept exact), not a second time for it.
+      if (text.includes('__proto__') || text.includes('constructor')) return jsonParser(req, text, done);
+      try {
+        req.zaloBody = parseZaloJson(text);
+        done(null, req.zaloBody);
+      } catch {
+        done(Object.assign(new Error('body is not valid JSON'), { statusCode: 400 }), undefined);
+      }
     });
 
     // At the production level (info), two log lines per event (~8% of the route's CPU at 2,000 events/s) said
@@ -140,7 +151,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
         return reply.code(401).send(httpError(401, { reason: 'invalid X-ZEvent-Signature' }));
       }
 
-      const parsed = parseZaloEvent(rawText);
+      const parsed = req.zaloBody === undefined ? parseZaloEvent(rawText) : readZaloEvent(req.zaloBody);
       if (!parsed.ok) {
         // Signed by Zalo, but a shape we do not understand (payloads drift, ZALO.md §8.12). Refusing it
         // would make Zalo retry for hours and then disable the webhook: keep it for an operator, answer 200.

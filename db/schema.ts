@@ -418,6 +418,9 @@ export const messages = pgTable(
     index('messages_case_idx').on(t.caseId, t.id),
     index('messages_zalo_user_idx').on(t.zaloUserId, t.id),
     index('messages_zalo_msg_idx').on(t.zaloMsgId),
+    // The messages of an outbox row, looked up by every Zalo delivery (bot/delivery/zalo-sender.ts): without it a
+    // scan of the whole table per message sent.
+    index('messages_outbox_idx').on(t.outboxId).where(sql`outbox_id is not null`),
   ],
 );
 

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { sql } from 'drizzle-orm';
+import { getTableColumns, type sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from '../db/schema.js';
 
@@ -256,4 +256,17 @@ export function describeTarget(target: DbTarget): string {
 export async function queryRows<T>(q: Queryable, statement: ReturnType<typeof sql>): Promise<T[]> {
   const result = (await q.execute(statement)) as unknown as { rows: T[] };
   return result.rows;
+}
+
+/**
+ * A table's row from its `row_to_json` (column names as keys, values as JSON): how a statement that reads several
+ * tables in one round trip hands back whole rows, typed and decoded as the query builder would have (dates, json).
+ */
+export function rowFromJson<T extends PgTable>(table: T, json: Record<string, unknown>): T['$inferSelect'] {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = json[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as T['$inferSelect'];
 }

@@ -9,19 +9,37 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { schedulerTickJob } from './scheduler-tick.js';
 import { seedAll } from './seed.js';
-import { deliverOutboxJob, deliverOutboxRow, relayOutbox, type OutboxSender } from './outbox/outbox.js';
+import { claimOutboxRowsByKey, deliverClaimedOutboxRows, deliverOutboxJob, deliverOutboxRow, relayOutbox, type OutboxSender } from './outbox/outbox.js';
 
 /** What a product part contributes to a running process besides HTTP routes. */
 export interface ProductPart {
   name: string;
   http?: AppPart;
   /** Registers job handlers; called in every role so that web processes can enqueue. */
-  jobs?: (jobs: JobRunner, deps: AppDeps) => void;
+  jobs?: (jobs: JobRunner, deps: AppDeps, outbox?: OutboxDispatch) => void;
   /** Work done on the scheduler's one-minute tick (relay the outbox, sweep nudges…). */
   tick?: (deps: AppDeps, now: Date) => Promise<void>;
   seedDemo?: (db: Db, deps: Omit<AppDeps, 'jobs' | 'metrics'>) => Promise<void>;
   /** Delivers outbox rows of the given kinds ('zalo', 'email', …). */
   senders?: (deps: AppDeps) => Record<string, OutboxSender>;
+}
+
+/** Delivery of outbox rows from inside a job, for parts whose jobs write messages that should leave at once. */
+export interface OutboxDispatch {
+  /**
+   * Claims these just-written rows for the caller to deliver in this process, without a delivery job
+   * (claimOutboxRowsByKey); resolves to the function that delivers them. Each row takes a start from the global rate
+   * limit first; rows the limit does not allow now, or that cannot be claimed, are left to the relay. Claim, then
+   * relay, then deliver: a message this one must wait for (delivery-order.ts) is then already on its way. Never
+   * throws: whatever fails here is the relay's to deliver (a claimed row once its lease has passed).
+   */
+  claimForDelivery(keys: readonly string[]): Promise<ClaimedDelivery>;
+}
+
+export interface ClaimedDelivery {
+  deliver(): Promise<void>;
+  /** Other outbox rows are due (or not all of these were claimed): the relay has work to hand over. */
+  othersDue: boolean;
 }
 
 export interface RunningPakn {
@@ -76,7 +94,6 @@ export async function startPakn(options: {
 
   const jobs = createJobRunner({ logger, clock, redisUrl: config.redisUrl, rateLimit: { max: config.zalo.rateLimitPerMinute, durationMs: 60_000 } });
   const deps: AppDeps = { ...baseDeps, jobs, metrics: createMetrics() };
-  for (const part of parts) part.jobs?.(jobs, deps);
 
   const senders: Record<string, OutboxSender> = Object.assign({}, ...parts.map((p) => p.senders?.(deps) ?? {}));
   const sendByKind: OutboxSender = async (row) => {
@@ -84,6 +101,27 @@ export async function startPakn(options: {
     if (!sender) return { ok: false, retry: false, error: `no sender for outbox kind '${row.kind}'` };
     return sender(row);
   };
+  const outboxDispatch: OutboxDispatch = {
+    async claimForDelivery(keys) {
+      const failed = (err: unknown) => logger.warn({ err }, 'direct delivery failed; the outbox relay delivers instead');
+      try {
+        const allowed: string[] = [];
+        for (const key of keys) {
+          if (!(await jobs.takeRateLimitSlot())) break;
+          allowed.push(key);
+        }
+        const { claimed, othersDue } = await claimOutboxRowsByKey(database.db, allowed, clock.now());
+        return {
+          deliver: () => deliverClaimedOutboxRows(database.db, claimed, sendByKind).then(() => undefined, failed),
+          othersDue: othersDue || allowed.length < keys.length,
+        };
+      } catch (err) {
+        failed(err);
+        return { deliver: async () => undefined, othersDue: true };
+      }
+    },
+  };
+  for (const part of parts) part.jobs?.(jobs, deps, outboxDispatch);
   jobs.register(deliverOutboxJob, async ({ outboxId }) => {
     await deliverOutboxRow(database.db, outboxId, sendByKind, clock.now());
   });

@@ -32,7 +32,9 @@ export async function startAppProcess(options: {
   const role = options.role ?? 'all';
   const port = options.port ?? (await freePort());
   const startedAt = performance.now();
-  const proc = spawnTracked('npx', ['tsx', MAIN], {
+  // BENCH_CPU_PROF_DIR: every app process writes a V8 CPU profile there when it exits (node's --cpu-prof).
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const proc = spawnTracked('npx', ['tsx', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), MAIN], {
     env: benchEnv({ ROLE: role, PORT: String(port), LOG_LEVEL: 'warn', ...options.env }),
     logFile: options.logFile,
   });

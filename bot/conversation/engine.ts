@@ -1,13 +1,13 @@
 import { and, count, desc, eq, gt, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
-import { cases, contacts, conversations, messages } from '../../db/schema.js';
-import type { Tx } from '../../runtime/db.js';
+import { cases, contacts, conversations, messages, officials } from '../../db/schema.js';
+import { queryRows, rowFromJson, type Tx } from '../../runtime/db.js';
 import type { TemplateRenderer } from '../../runtime/templates.js';
 import { insertOutbox } from '../../runtime/outbox/outbox.js';
 import { formatVnDate } from '../../workflows/calendar/working-calendar.js';
 import { signalCaseChange } from '../../workflows/cases/case-change-signal.js';
-import { OPEN_STATUSES } from '../../workflows/cases/case-status.js';
+import { CONVERSATION_STATUSES } from '../../workflows/cases/case-status.js';
 import { excerpt } from '../../workflows/text/excerpt.js';
-import { countsAsInteraction, recordFollowerState, recordInteraction } from '../zalo/interaction-window.js';
+import { countsAsInteraction, interactionUpsert, recordFollowerState, recordInteraction, type InteractionDetails } from '../zalo/interaction-window.js';
 import type { TZaloEvent } from '../zalo/webhook.schema.js';
 import { matchCitizenCommand, matchLinkCommand, RATING_PAYLOAD } from './commands.js';
 import {
@@ -68,12 +68,12 @@ export interface ConversationDeps {
   templates: TemplateRenderer;
   cases: CaseGateway;
   loadReference(tx: Tx): Promise<{ categories: Array<{ id: number; name: string }>; places: PlaceMatcher }>;
-  findLinkedOfficial(tx: Tx, zaloUserId: string): Promise<{ id: number } | undefined>;
   officialAssistant?: OfficialAssistant;
   linkOfficial?: OfficialLinker;
 }
 
 type ConversationRow = typeof conversations.$inferSelect;
+type ContactRow = typeof contacts.$inferSelect;
 
 function say(templates: TemplateRenderer) {
   return (name: string, data: Record<string, unknown> = {}) => templates.render(`zalo/${name}`, data);
@@ -120,6 +120,44 @@ function messageTextOf(event: TZaloEvent): string | null {
   return null;
 }
 
+/** Who wrote: the official linked to the Zalo account, the citizen's contact, their latest case and their dialog. */
+interface SenderSnapshot {
+  officialId?: number;
+  contact?: ContactRow;
+  /** The contact's latest case in CONVERSATION_STATUSES: where their messages belong. */
+  openCaseId?: number;
+  conversation?: ConversationRow;
+}
+
+/**
+ * The sender, read in one round trip instead of five (every message pays for it, bench/bot-reply.bench.ts); with
+ * `interaction`, the same statement records it (recordInteraction's upsert, run as a WITH clause).
+ */
+async function loadSender(tx: Tx, zaloUserId: string, interaction?: InteractionDetails & { at: Date }): Promise<SenderSnapshot> {
+  const recorded = interaction ? sql`with interaction as (${interactionUpsert(tx, zaloUserId, interaction.at, interaction).getSQL()}) ` : sql``;
+  const [row] = await queryRows<{
+    official_id: number | null;
+    contact: Record<string, unknown> | null;
+    open_case_id: string | number | null;
+    conversation: Record<string, unknown> | null;
+  }>(
+    tx,
+    sql`${recorded}select
+          (select o.id from ${officials} o where o.zalo_user_id = ${zaloUserId} and o.active order by o.id limit 1) as official_id,
+          (select row_to_json(c) from ${contacts} c where c.zalo_user_id = ${zaloUserId}) as contact,
+          (select k.id from ${cases} k join ${contacts} c on c.id = k.contact_id
+            where c.zalo_user_id = ${zaloUserId} and k.status::text = any(${sql.param([...CONVERSATION_STATUSES])}::text[])
+            order by k.id desc limit 1) as open_case_id,
+          (select row_to_json(v) from ${conversations} v where v.zalo_user_id = ${zaloUserId}) as conversation`,
+  );
+  return {
+    ...(row?.official_id == null ? {} : { officialId: Number(row.official_id) }),
+    ...(row?.contact ? { contact: rowFromJson(contacts, row.contact) } : {}),
+    ...(row?.open_case_id == null ? {} : { openCaseId: Number(row.open_case_id) }),
+    ...(row?.conversation ? { conversation: rowFromJson(conversations, row.conversation) } : {}),
+  };
+}
+
 async function ensureContact(tx: Tx, zaloUserId: string, now: Date) {
   const [existing] = await tx.select().from(contacts).where(eq(contacts.zaloUserId, zaloUserId));
   if (existing) return existing;
@@ -141,6 +179,11 @@ async function saveConversation(tx: Tx, zaloUserId: string, state: IntakeState |
     .insert(conversations)
     .values({ zaloUserId, ...values })
     .onConflictDoUpdate({ target: conversations.zaloUserId, set: values });
+}
+
+/** The outbox row of the bot's answer to one event: one per event, so a re-run never answers twice. */
+export function replyOutboxKey(inboundEventId: number): string {
+  return `reply:${inboundEventId}`;
 }
 
 /**
@@ -199,24 +242,27 @@ export async function handleZaloEvent(
     return 'done';
   }
 
-  if (countsAsInteraction(event)) await recordInteraction(tx, userId, now, { follower: event.type === 'follow' ? true : undefined });
+  const interaction = countsAsInteraction(event) ? { follower: event.type === 'follow' ? true : undefined } : undefined;
 
   // An official linking this Zalo account, whether it is known as a citizen, not known, or linked already.
   const link = event.type === 'text' && deps.linkOfficial ? matchLinkCommand(event.text) : undefined;
   if (link && deps.linkOfficial) {
+    if (interaction) await recordInteraction(tx, userId, now, interaction);
     const linked = await deps.linkOfficial(tx, { zaloUserId: userId, code: link.code, now });
     const recipient = { userId, contactId: null, ...(linked.officialId === undefined ? {} : { officialId: linked.officialId }) };
-    await insertOutbox(tx, [{ key: `reply:${input.inboundEventId}`, kind: 'zalo', recipient, data: { messages: linked.messages, reply: true } }], now);
+    await insertOutbox(tx, [{ key: replyOutboxKey(input.inboundEventId), kind: 'zalo', recipient, data: { messages: linked.messages, reply: true } }], now);
     return 'done';
   }
 
   const replies: OutgoingMessage[] = [];
-  const official = await deps.findLinkedOfficial(tx, userId);
-  const contact = official ? undefined : await ensureContact(tx, userId, now);
+  const sender = await loadSender(tx, userId, interaction && { at: now, ...interaction });
+  const official = sender.officialId === undefined ? undefined : { id: sender.officialId };
+  const contact = official ? undefined : (sender.contact ?? (await ensureContact(tx, userId, now)));
   const text = messageTextOf(event);
 
   if (contact && event.type !== 'follow') {
-    const caseId = await deps.cases.latestOpenCaseId(tx, contact.id);
+    // A contact created just now has no case yet.
+    const caseId = sender.contact ? sender.openCaseId : undefined;
     await tx.insert(messages).values({
       caseId: caseId ?? null,
       contactId: contact.id,
@@ -239,13 +285,13 @@ export async function handleZaloEvent(
   }
 
   if (contact && replies.length === 0) {
-    replies.push(...(await converseWithCitizen(deps, tx, { contact, userId, event, now, t })));
+    replies.push(...(await converseWithCitizen(deps, tx, { contact, conversation: sender.conversation, userId, event, now, t })));
   }
 
   if (replies.length > 0) {
     await insertOutbox(
       tx,
-      [{ key: `reply:${input.inboundEventId}`, kind: 'zalo', recipient: { userId, contactId: contact?.id ?? null }, data: { messages: replies, reply: true } }],
+      [{ key: replyOutboxKey(input.inboundEventId), kind: 'zalo', recipient: { userId, contactId: contact?.id ?? null }, data: { messages: replies, reply: true } }],
       now,
     );
   }
@@ -255,11 +301,10 @@ export async function handleZaloEvent(
 async function converseWithCitizen(
   deps: ConversationDeps,
   tx: Tx,
-  args: { contact: typeof contacts.$inferSelect; userId: string; event: TZaloEvent; now: Date; t: ReturnType<typeof say> },
+  args: { contact: ContactRow; conversation: ConversationRow | undefined; userId: string; event: TZaloEvent; now: Date; t: ReturnType<typeof say> },
 ): Promise<OutgoingMessage[]> {
   const { contact, userId, event, now, t } = args;
-  const [row] = await tx.select().from(conversations).where(eq(conversations.zaloUserId, userId));
-  let conversation: ConversationRow | undefined = row;
+  let conversation = args.conversation;
   const replies: OutgoingMessage[] = [];
 
   if (conversation?.dialog && conversation.expiresAt && conversation.expiresAt <= now) {
@@ -352,7 +397,7 @@ async function openStaffChat(tx: Tx, contactId: number, now: Date): Promise<{ ca
         eq(messages.direction, 'out'),
         gte(messages.at, since),
         or(isNotNull(messages.officialId), sql`${messages.payload}->>'via' = 'oa_app'`),
-        inArray(cases.status, [...OPEN_STATUSES, 'answered']),
+        inArray(cases.status, [...CONVERSATION_STATUSES]),
       ),
     )
     .orderBy(desc(messages.at))

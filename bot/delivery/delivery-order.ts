@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { outbox } from '../../db/schema.js';
 import type { Db } from '../../runtime/db.js';
 
@@ -34,37 +35,50 @@ export function deliveryOrderOf(row: { id: number; data: Record<string, unknown>
   return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : row.id;
 }
 
-const orderExpr = sql`(case when ${outbox.data}->>'seq' ~ '^[0-9]{1,15}$' then (${outbox.data}->>'seq')::bigint else ${outbox.id} end)`;
+/** The outbox table, or another name for it (an alias, inside a statement on outbox itself). */
+type OutboxRef = typeof outbox | ReturnType<typeof alias<typeof outbox, typeof EARLIER>>;
+const EARLIER = 'earlier';
 
-/** The id of an earlier row for the same person that is still being sent or due now, if any. */
-export async function findEarlierDelivery(db: Db, target: DeliveryOrderTarget, now: Date): Promise<number | undefined> {
-  const samePerson: SQL[] = [and(eq(outbox.kind, 'zalo'), sql`${outbox.recipient}->>'userId' = ${target.userId}`)!];
+const orderOf = (o: OutboxRef) => sql`(case when ${o.data}->>'seq' ~ '^[0-9]{1,15}$' then (${o.data}->>'seq')::bigint else ${o.id} end)`;
+
+/** The rows of `o` that are earlier messages to the same person still being sent or due now. */
+function earlierDeliveryOf(o: OutboxRef, target: DeliveryOrderTarget, now: Date): SQL {
+  const samePerson: SQL[] = [and(eq(o.kind, 'zalo'), sql`${o.recipient}->>'userId' = ${target.userId}`)!];
   if (target.contactId) {
     samePerson.push(
-      and(eq(outbox.kind, 'notify'), sql`${outbox.recipient}->>'type' = 'contact'`, sql`${outbox.recipient}->>'contactId' = ${String(target.contactId)}`)!,
+      and(eq(o.kind, 'notify'), sql`${o.recipient}->>'type' = 'contact'`, sql`${o.recipient}->>'contactId' = ${String(target.contactId)}`)!,
       // A ZBS template message to the same person (outside the window) names the contact, not the Zalo user.
-      and(eq(outbox.kind, 'zbs'), sql`${outbox.recipient}->>'contactId' = ${String(target.contactId)}`)!,
+      and(eq(o.kind, 'zbs'), sql`${o.recipient}->>'contactId' = ${String(target.contactId)}`)!,
     );
   }
   if (target.officialId) {
     samePerson.push(
-      and(eq(outbox.kind, 'notify'), sql`${outbox.recipient}->>'type' = 'official'`, sql`${outbox.recipient}->>'officialId' = ${String(target.officialId)}`)!,
-      and(eq(outbox.kind, 'zbs'), sql`${outbox.recipient}->>'officialId' = ${String(target.officialId)}`)!,
+      and(eq(o.kind, 'notify'), sql`${o.recipient}->>'type' = 'official'`, sql`${o.recipient}->>'officialId' = ${String(target.officialId)}`)!,
+      and(eq(o.kind, 'zbs'), sql`${o.recipient}->>'officialId' = ${String(target.officialId)}`)!,
     );
   }
-  const [row] = await db
-    .select({ id: outbox.id })
-    .from(outbox)
-    .where(
-      and(
-        ne(outbox.id, target.rowId),
-        or(eq(outbox.status, 'sending'), and(eq(outbox.status, 'pending'), lte(outbox.availableAt, now))),
-        sql`${orderExpr} < ${target.seq}`,
-        or(...samePerson),
-      ),
-    )
-    .limit(1);
+  return and(
+    ne(o.id, target.rowId),
+    or(eq(o.status, 'sending'), and(eq(o.status, 'pending'), lte(o.availableAt, now))),
+    sql`${orderOf(o)} < ${target.seq}`,
+    or(...samePerson),
+  )!;
+}
+
+/** The id of an earlier row for the same person that is still being sent or due now, if any. */
+export async function findEarlierDelivery(db: Db, target: DeliveryOrderTarget, now: Date): Promise<number | undefined> {
+  const [row] = await db.select({ id: outbox.id }).from(outbox).where(earlierDeliveryOf(outbox, target, now)).limit(1);
   return row?.id;
+}
+
+/**
+ * A condition for a statement on the target's own row: true while no earlier message to the same person is on its
+ * way. The Zalo sender puts it on its first write before sending, which then also stands for the order check.
+ */
+export function noEarlierDelivery(target: DeliveryOrderTarget, now: Date): SQL {
+  const earlier = alias(outbox, EARLIER);
+  // An alias renders as its name only; the FROM clause names the table it stands for.
+  return sql`not exists (select 1 from ${outbox} as ${sql.identifier(EARLIER)} where ${earlierDeliveryOf(earlier, target, now)})`;
 }
 
 /** Waits (bounded) until no earlier message to the same person is still on its way. */

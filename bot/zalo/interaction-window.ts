@@ -66,13 +66,18 @@ export function countsAsInteraction(event: TZaloEvent): boolean {
  * Upserts the user's row. The window only ever moves forward: a late retry of an old event must not
  * shorten it. `follower`/`displayName` are changed only when given.
  */
-export async function recordInteraction(
-  q: Queryable,
-  zaloUserId: string,
-  at: Date,
-  { follower, displayName }: { follower?: boolean; displayName?: string } = {},
-): Promise<void> {
-  await q
+export async function recordInteraction(q: Queryable, zaloUserId: string, at: Date, options: InteractionDetails = {}): Promise<void> {
+  await interactionUpsert(q, zaloUserId, at, options);
+}
+
+export interface InteractionDetails {
+  follower?: boolean | undefined;
+  displayName?: string;
+}
+
+/** recordInteraction's statement, unexecuted: a caller may run it as part of a larger one (a WITH clause). */
+export function interactionUpsert(q: Queryable, zaloUserId: string, at: Date, { follower, displayName }: InteractionDetails = {}) {
+  return q
     .insert(zaloUsers)
     .values({
       zaloUserId,

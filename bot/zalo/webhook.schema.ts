@@ -153,6 +153,11 @@ export function parseZaloEvent(raw: string): TParseZaloEventResult {
   } catch {
     return { ok: false, error: 'body is not valid JSON' };
   }
+  return readZaloEvent(json);
+}
+
+/** parseZaloEvent of a body already parsed by parseZaloJson (the webhook parses each body once). */
+export function readZaloEvent(json: unknown): TParseZaloEventResult {
   const parsed = ZZaloEnvelope.safeParse(json);
   if (!parsed.success) {
     return { ok: false, error: `not a Zalo event: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}` };
@@ -184,8 +189,8 @@ export function toEpochMs(value: string | number | null | undefined): number | u
 export function dedupeKeyOf(raw: string, parsed?: unknown): string {
   // `parsed` may be the JSON envelope, a parse result, or the normalised event (which has no
   // `message`): anything but an envelope is ignored and the raw body is read again.
-  const source = isParseResult(parsed) ? parsed.envelope : hasEventName(parsed) ? parsed : readJsonQuietly(raw);
-  const envelope = ZZaloEnvelope.safeParse(source);
+  // A parse result's envelope passed the schema already: not checked a second time (once per webhook event).
+  const envelope = isParseResult(parsed) ? { success: true as const, data: parsed.envelope } : ZZaloEnvelope.safeParse(hasEventName(parsed) ? parsed : readJsonQuietly(raw));
   const eventName = envelope.success ? envelope.data.event_name : 'invalid';
   const message = envelope.success ? envelope.data.message : undefined;
   const msgId = nonEmpty(message?.msg_id) ?? nonEmpty(message?.message_id);

@@ -124,6 +124,18 @@ async function pingRedis(client: Redis, timeoutMs: number): Promise<void> {
   await Promise.race([client.ping(), timedOut]);
 }
 
+/**
+ * One start from BullMQ's own limiter window, for work done outside a job: the same counter its workers count
+ * their starts in (`<prefix>:<queue>:limiter`, INCR per start, expiring `duration` after the window's first
+ * start; moveToActive.lua → getRateLimitTTL / prepareJobForProcessing), so jobs and direct work share one limit.
+ * Unlike a job start it never goes over: at the limit it takes nothing and answers 0.
+ */
+const TAKE_RATE_LIMIT_SLOT = `
+local max = tonumber(ARGV[1])
+if tonumber(redis.call('GET', KEYS[1]) or 0) >= max then return 0 end
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[2]))) end
+return 1`;
+
 export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
   const { logger, redisUrl } = options;
   const prefix = options.prefix ?? 'pakn';
@@ -319,6 +331,15 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
       await queue.addBulk(
         items.map((item) => ({ name: def.name, data: item.payload, opts: enqueueJobOptions(def as JobDefinition<unknown>, item.options ?? {}) })),
       );
+    },
+    async takeRateLimitSlot() {
+      if (!options.rateLimit) return true;
+      const { limited } = getQueues();
+      await withTimeout(limited.waitUntilReady(), connectTimeoutMs, `redis did not answer within ${connectTimeoutMs} ms`);
+      // BullMQ's Redis backend hands out its ioredis connection; its own client interface leaves eval out.
+      const client = (await limited.getBackend().client) as unknown as Redis;
+      const taken = await client.eval(TAKE_RATE_LIMIT_SLOT, 1, `${prefix}:${BULLMQ_QUEUE_NAMES.limited}:limiter`, options.rateLimit.max, options.rateLimit.durationMs);
+      return taken === 1;
     },
     async schedule(scheduleId, everyMs, def, payload) {
       def.schema.parse(payload);

@@ -211,6 +211,13 @@ export function createInlineRunner(options: RunnerOptions): JobRunner {
       // enqueue() queues synchronously, so every job is queued, in order, before this returns control.
       await Promise.all(items.map((item) => enqueue(def, item.payload, item.options)));
     },
+    async takeRateLimitSlot() {
+      if (!limiter) return true;
+      const at = now();
+      if (!limiter.canStart(at)) return false;
+      limiter.record(at);
+      return true;
+    },
     async schedule(scheduleId, everyMs, def, payload) {
       if (closed) throw new Error('job runner is closed');
       def.schema.parse(payload);

@@ -64,6 +64,12 @@ export interface JobRunner {
    * the same as calling enqueue for each, in order. Every payload is validated before any job is added.
    */
   enqueueMany<T>(def: JobDefinition<T>, items: ReadonlyArray<EnqueueItem<T>>): Promise<void>;
+  /**
+   * Takes one start from the global limit that `rateLimited` jobs run under, for work of that kind done outside
+   * a job (a reply delivered by the job that wrote it): true when taken, false when the limit is reached for now
+   * (the work then goes through the queue, which waits for the limit). Without a configured limit: always true.
+   */
+  takeRateLimitSlot(): Promise<boolean>;
   /** A repeating job (e.g. the one-minute tick). Calling it again with the same id replaces the schedule. */
   schedule<T>(scheduleId: string, everyMs: number, def: JobDefinition<T>, payload: T): Promise<void>;
   /** Begin consuming (worker role). enqueue works before start. */

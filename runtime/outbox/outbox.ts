@@ -2,7 +2,7 @@ import { and, asc, eq, lt, lte, or, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { outbox } from '../../db/schema.js';
-import { queryRows, type Db, type Queryable } from '../db.js';
+import { queryRows, rowFromJson, type Db, type Queryable } from '../db.js';
 import { computeBackoffMs, defineJob, type JobDefinition, type JobRunner } from '../jobs/job.js';
 import { retryTransientDbWrite } from './db-retry.js';
 
@@ -28,7 +28,16 @@ export interface OutboxIntent {
 export type OutboxRow = typeof outbox.$inferSelect;
 
 export type DeliveryResult =
-  | { ok: true; channel: string; result?: Record<string, unknown> }
+  | {
+      ok: true;
+      channel: string;
+      result?: Record<string, unknown>;
+      /**
+       * The sender already recorded the row as sent under the claim, in the same write as its own bookkeeping
+       * (the Zalo sender's last progress write): nothing is left to record.
+       */
+      recorded?: boolean;
+    }
   | {
       ok: false;
       retry: boolean;
@@ -210,7 +219,67 @@ export async function deliverOutboxRow(
     .where(and(eq(outbox.id, id), isClaimable(now, leaseMs)))
     .returning();
   if (!row) return 'skipped';
+  return deliverClaimedRow(db, row, send, now, { maxAttempts, backoffMs });
+}
 
+/**
+ * Claims rows a caller has just written, for the caller to deliver itself, in its own process and without a job:
+ * the reply to a citizen's message is sent by the job that wrote it instead of being handed over through the queue
+ * to another job (a queue round, a SELECT and a claim less on the path of every answer, bench/bot-reply.bench.ts).
+ * The rows are claimed exactly as deliverOutboxRow claims one (a row already claimed, sent or not yet due is left
+ * alone), all in one statement; what is not claimed stays for the relay. Deliver them with deliverClaimedOutboxRows.
+ * `othersDue`: other rows are due (or these could not all be claimed), so the relay has work.
+ */
+export async function claimOutboxRowsByKey(
+  db: Db,
+  keys: readonly string[],
+  now: Date,
+  opts: { leaseMs?: number } = {},
+): Promise<{ claimed: OutboxRow[]; othersDue: boolean }> {
+  const claimable = isClaimable(now, opts.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS);
+  // The same statement says whether anything else is due, so a caller with nothing else to hand over skips the
+  // relay's SELECT (every answer paid for it).
+  const rows = await queryRows<{ row: Record<string, unknown> | null; others_due: boolean | null }>(
+    db,
+    sql`with claimed as (
+          update ${outbox} set status = 'sending', claimed_at = ${now.toISOString()}::timestamptz, attempts = ${outbox.attempts} + 1
+          where ${outbox.key} = any(${sql.param([...keys])}::text[]) and ${claimable}
+          returning *)
+        select row_to_json(claimed) as row, null as others_due from claimed
+        union all
+        select null, exists (select 1 from ${outbox} where ${claimable} and ${outbox.id} not in (select id from claimed))`,
+  );
+  const claimed = rows.flatMap((r) => (r.row ? [rowFromJson(outbox, r.row)] : [])).sort((a, b) => a.id - b.id);
+  return { claimed, othersDue: rows.some((r) => r.others_due === true) };
+}
+
+/** Delivers rows claimed by claimOutboxRowsByKey, one after the other, as deliverOutboxRow would after its claim. */
+export async function deliverClaimedOutboxRows(
+  db: Db,
+  rows: readonly OutboxRow[],
+  send: OutboxSender,
+  opts: { maxAttempts?: number; backoffMs?: number } = {},
+): Promise<DeliveryOutcome[]> {
+  const outcomes: DeliveryOutcome[] = [];
+  for (const row of rows) {
+    if (!row.claimedAt) throw new Error(`outbox row ${row.id} was not claimed`);
+    outcomes.push(
+      await deliverClaimedRow(db, row, send, row.claimedAt, { maxAttempts: opts.maxAttempts ?? DEFAULT_OUTBOX_MAX_ATTEMPTS, backoffMs: opts.backoffMs ?? DEFAULT_OUTBOX_BACKOFF_MS }),
+    );
+  }
+  return outcomes;
+}
+
+/** Sends a row this caller claimed at `now` and records the outcome under that claim. */
+async function deliverClaimedRow(
+  db: Db,
+  row: OutboxRow,
+  send: OutboxSender,
+  now: Date,
+  opts: { maxAttempts: number; backoffMs: number },
+): Promise<DeliveryOutcome> {
+  const { maxAttempts, backoffMs } = opts;
+  const id = row.id;
   // Every later write is guarded by our claim: if the lease ran out and another worker re-claimed the row,
   // its outcome wins and ours is dropped.
   const ours = and(eq(outbox.id, id), eq(outbox.status, 'sending'), eq(outbox.claimedAt, now));
@@ -238,6 +307,7 @@ export async function deliverOutboxRow(
     retryTransientDbWrite(() => db.update(outbox).set(set).where(ours));
 
   if (result.ok) {
+    if (result.recorded) return 'sent';
     await record({ status: 'sent', sentAt: now, channel: result.channel, result: result.result ?? null, lastError: null });
     return 'sent';
   }

@@ -350,3 +350,119 @@ describe('createJobRunner', () => {
     expect(() => runner.register(def, async () => undefined)).toThrow(/already registered/);
   });
 });
+
+/**
+ * takeRateLimitSlot: work done outside a job (a reply delivered by the job that wrote it) takes its start from the
+ * same global limit as the `rateLimited` jobs. On BullMQ that is the limiter window BullMQ itself keeps in Redis.
+ */
+describe.each(ENGINES)('rate-limit slots on %s', (engine) => {
+  const WINDOW = { max: 3, durationMs: 60_000 };
+  let redis: Redis | undefined;
+
+  afterAll(() => redis?.disconnect());
+
+  /** BullMQ's limiter key of the rate-limited queue, for the runner created last. */
+  function limiterKey(): string {
+    return `${prefixes[prefixes.length - 1] as string}:${BULLMQ_QUEUE_NAMES.limited}:limiter`;
+  }
+
+  function redisClient(): Redis {
+    redis ??= new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    return redis;
+  }
+
+  /** BullMQ's own reading of the limited queue: how long it stays rate-limited at `max` starts (0: not limited). */
+  async function bullmqRateLimitTtl(max: number): Promise<number> {
+    const queue = new Queue(BULLMQ_QUEUE_NAMES.limited, { connection: { url: REDIS_URL }, prefix: prefixes[prefixes.length - 1] as string });
+    try {
+      return await queue.getRateLimitTtl(max);
+    } finally {
+      await queue.close();
+    }
+  }
+
+  async function takeSlots(runner: JobRunner, n: number): Promise<boolean[]> {
+    const answers: boolean[] = [];
+    for (let i = 0; i < n; i++) answers.push(await runner.takeRateLimitSlot());
+    return answers;
+  }
+
+  it('hands out `max` slots in a window, then refuses', async () => {
+    const runner = makeRunner(engine, { rateLimit: WINDOW });
+    expect(await takeSlots(runner, 5)).toEqual([true, true, true, false, false]);
+    if (engine === 'bullmq') {
+      // The slots are starts in BullMQ's own window: its counter, expiring one window after the first start …
+      const client = redisClient();
+      expect(await client.get(limiterKey())).toBe('3');
+      const ttl = await client.pttl(limiterKey());
+      expect(ttl).toBeGreaterThan(WINDOW.durationMs - 10_000);
+      expect(ttl).toBeLessThanOrEqual(WINDOW.durationMs);
+      // … so BullMQ holds its rate-limited jobs back for the rest of that window.
+      expect(await bullmqRateLimitTtl(WINDOW.max)).toBeGreaterThan(WINDOW.durationMs - 10_000);
+    }
+  });
+
+  it('always answers true without a configured limit', async () => {
+    const runner = makeRunner(engine);
+    expect(await takeSlots(runner, 10)).toEqual(Array.from({ length: 10 }, () => true));
+    if (engine === 'bullmq') expect(await redisClient().exists(limiterKey())).toBe(0);
+  });
+
+  it('counts the starts of rate-limited jobs and direct starts in one window', async () => {
+    const runner = makeRunner(engine, { rateLimit: WINDOW });
+    const limited = defineJob({ name: uniqueName('send'), schema: z.object({}), rateLimited: true });
+    const ran = createSignal();
+    runner.register(limited, async () => ran.resolve());
+    await runner.start();
+    await runner.enqueue(limited, {});
+    await within(ran.promise, 5_000, 'the rate-limited job');
+    // The job took one start: two are left.
+    expect(await takeSlots(runner, 3)).toEqual([true, true, false]);
+    if (engine === 'bullmq') expect(await redisClient().get(limiterKey())).toBe('3');
+  });
+
+  it('holds a rate-limited job back until the window that direct starts filled has passed', async () => {
+    // A short window, so the held job does start within the test; the bound below is exact, not a guess.
+    const window = { max: 3, durationMs: 1_000 };
+    const runner = makeRunner(engine, { rateLimit: window, concurrency: 4 });
+    const limited = defineJob({ name: uniqueName('send'), schema: z.object({}), rateLimited: true });
+    const free = defineJob({ name: uniqueName('internal'), schema: z.object({}) });
+    const limitedRan = createSignal<number>();
+    const freeRan = createSignal();
+    let limitedRuns = 0;
+    runner.register(limited, async () => {
+      limitedRuns++;
+      limitedRan.resolve(performance.now());
+    });
+    runner.register(free, async () => freeRan.resolve());
+
+    let windowEndsAt: number;
+    if (engine === 'bullmq') {
+      expect(await takeSlots(runner, 4)).toEqual([true, true, true, false]);
+      // The window ends when Redis expires the counter: no earlier than `before + pttl`.
+      const before = performance.now();
+      const ttl = await redisClient().pttl(limiterKey());
+      expect(ttl).toBeGreaterThan(0);
+      windowEndsAt = before + ttl;
+    } else {
+      // The inline limiter records the starts on this very clock, no earlier than `before`.
+      const before = performance.now();
+      expect(await takeSlots(runner, 4)).toEqual([true, true, true, false]);
+      windowEndsAt = before + window.durationMs;
+    }
+    await runner.enqueue(limited, {});
+    await runner.enqueue(free, {});
+    await runner.start();
+    // Work outside the limit goes on meanwhile …
+    await within(freeRan.promise, 5_000, 'the unlimited job');
+    if (engine === 'inline') {
+      // … and the inline runner decided, on that job's finish at the latest, that the limited one must wait.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(limitedRuns).toBe(0);
+    }
+    const startedAt = await within(limitedRan.promise, 10_000, 'the rate-limited job');
+    // 5 ms of slack: Redis expires keys to the millisecond, timers fire to the millisecond.
+    expect(startedAt).toBeGreaterThanOrEqual(windowEndsAt - 5);
+    expect(limitedRuns).toBe(1);
+  });
+});

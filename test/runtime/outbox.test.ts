@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { outbox } from '../../db/schema.js';
@@ -7,6 +7,8 @@ import { createInlineRunner } from '../../runtime/jobs/inline-runner.js';
 import type { JobRunner } from '../../runtime/jobs/job.js';
 import { createLogger } from '../../runtime/logger.js';
 import {
+  claimOutboxRowsByKey,
+  deliverClaimedOutboxRows,
   deliverOutboxJob,
   deliverOutboxRow,
   insertOutbox,
@@ -300,6 +302,137 @@ describe.each(DRIVERS)('outbox on %s', (driver) => {
       expect(jobsRun.size).toBe(2);
       expect(deliverOutboxJob).toMatchObject({ name: 'outbox.deliver', rateLimited: true });
       await jobs.close();
+    });
+  });
+
+  describe('claim by key and direct delivery', () => {
+    const claimedAs = (row: OutboxRow, attempts: number) => ({ ...row, status: 'sending', attempts, claimedAt: NOW });
+
+    it('claims only the due pending rows of the given keys, and says whether others are due', async () => {
+      const first = await insertRow({ caseId: 7, data: { messages: [{ type: 'text', text: 'Xin chào' }], reply: true } });
+      const second = await insertRow({ availableAt: at(-MINUTE) });
+      const future = await insertRow({ availableAt: at(10 * MINUTE) });
+      const claimedElsewhere = await insertRow();
+      const sent = await insertRow();
+      const unrelated = await insertRow();
+      await database.db.update(outbox).set({ status: 'sending', claimedAt: at(-MINUTE), attempts: 1 }).where(eq(outbox.id, claimedElsewhere.id));
+      await database.db.update(outbox).set({ status: 'sent', sentAt: at(-MINUTE), attempts: 1 }).where(eq(outbox.id, sent.id));
+      const untouched = await Promise.all([future, claimedElsewhere, sent, unrelated].map((row) => readRow(row.id)));
+
+      // Keys in any order, one of them unknown: the claimed rows come back in id order.
+      const { claimed, othersDue } = await claimOutboxRowsByKey(
+        database.db,
+        [second.key, 'reply:does-not-exist', sent.key, future.key, claimedElsewhere.key, first.key],
+        NOW,
+      );
+      expect(claimed.map((row) => row.id)).toEqual([first.id, second.id]);
+      // Decoded as the query builder decodes them: dates as Date, json as objects, bigints as numbers.
+      expect(claimed[0]?.claimedAt).toBeInstanceOf(Date);
+      expect(claimed[0]?.availableAt).toBeInstanceOf(Date);
+      expect(claimed).toEqual([claimedAs(first, 1), claimedAs(second, 1)]);
+      expect(claimed).toEqual([await readRow(first.id), await readRow(second.id)]);
+      // The unrelated row is due, so the relay still has work.
+      expect(othersDue).toBe(true);
+      expect(await Promise.all(untouched.map((row) => readRow(row.id)))).toEqual(untouched);
+
+      // Claimed is claimed: a second claim of the same keys gets nothing.
+      expect(await claimOutboxRowsByKey(database.db, [first.key, second.key], at(1_000))).toEqual({ claimed: [], othersDue: true });
+      expect(await readRow(first.id)).toEqual(claimedAs(first, 1));
+    });
+
+    it('says nothing else is due when only rows in the future or in flight remain', async () => {
+      const mine = await insertRow();
+      await insertRow({ availableAt: at(MINUTE) });
+      const inFlight = await insertRow();
+      await database.db.update(outbox).set({ status: 'sending', claimedAt: at(-MINUTE), attempts: 1 }).where(eq(outbox.id, inFlight.id));
+      const { claimed, othersDue } = await claimOutboxRowsByKey(database.db, [mine.key], NOW);
+      expect(claimed).toEqual([claimedAs(mine, 1)]);
+      expect(othersDue).toBe(false);
+    });
+
+    it('re-claims an abandoned row of its keys and counts one left by a dead worker as due', async () => {
+      const abandonedMine = await insertRow();
+      const abandonedOther = await insertRow();
+      await database.db
+        .update(outbox)
+        .set({ status: 'sending', claimedAt: at(-30 * MINUTE), attempts: 1 })
+        .where(inArray(outbox.id, [abandonedMine.id, abandonedOther.id]));
+      const opts = { leaseMs: 5 * MINUTE };
+      const { claimed, othersDue } = await claimOutboxRowsByKey(database.db, [abandonedMine.key], NOW, opts);
+      expect(claimed).toEqual([{ ...abandonedMine, status: 'sending', attempts: 2, claimedAt: NOW }]);
+      expect(othersDue).toBe(true);
+      // Within a longer lease the claims still hold: nothing to claim, nothing due.
+      expect(await claimOutboxRowsByKey(database.db, [abandonedOther.key], NOW, { leaseMs: 60 * MINUTE })).toEqual({ claimed: [], othersDue: false });
+    });
+
+    it('claims nothing for no keys, and still answers whether rows are due', async () => {
+      const future = await insertRow({ availableAt: at(MINUTE) });
+      expect(await claimOutboxRowsByKey(database.db, [], NOW)).toEqual({ claimed: [], othersDue: false });
+      const due = await insertRow();
+      expect(await claimOutboxRowsByKey(database.db, [], NOW)).toEqual({ claimed: [], othersDue: true });
+      expect(await readRow(due.id)).toEqual(due);
+      expect(await readRow(future.id)).toEqual(future);
+    });
+
+    it('delivers claimed rows one after the other and records each outcome as deliverOutboxRow does', async () => {
+      // One after the other, so the ids grow in this order.
+      const toSend = await insertRow();
+      const toRetry = await insertRow();
+      const toFail = await insertRow();
+      const rows = [toFail, toSend, toRetry];
+      const { claimed } = await claimOutboxRowsByKey(database.db, rows.map((row) => row.key), NOW);
+      const answers = new Map<number, DeliveryResult>([
+        [toSend.id, ok],
+        [toRetry.id, { ok: false, retry: true, error: 'Zalo API timeout' }],
+        [toFail.id, { ok: false, retry: false, error: 'template rejected' }],
+      ]);
+      const sender = createSender((row) => answers.get(row.id) as DeliveryResult);
+
+      const outcomes = await deliverClaimedOutboxRows(database.db, claimed, sender.send, { backoffMs: MINUTE });
+      expect(outcomes).toEqual(['sent', 'retry', 'failed']);
+      // The sender gets the rows as claimed, in id order.
+      expect(sender.sent).toEqual(claimed);
+      expect(await readRow(toSend.id)).toMatchObject({ status: 'sent', sentAt: NOW, channel: 'zalo_cs', result: { message_id: 'm-1' }, attempts: 1, lastError: null });
+      expect(await readRow(toRetry.id)).toMatchObject({ status: 'pending', attempts: 1, availableAt: at(MINUTE), lastError: 'Zalo API timeout', sentAt: null });
+      expect(await readRow(toFail.id)).toMatchObject({ status: 'failed', attempts: 1, lastError: 'template rejected' });
+      expect(await deliverClaimedOutboxRows(database.db, [], sender.send)).toEqual([]);
+    });
+
+    it('leaves the row as the sender recorded it when the sender says it did', async () => {
+      const row = await insertRow();
+      const { claimed } = await claimOutboxRowsByKey(database.db, [row.key], NOW);
+      const sender = createSender(async (claimedRow) => {
+        // The Zalo sender's last progress write records the row sent, under the claim, with its own bookkeeping.
+        await database.db
+          .update(outbox)
+          .set({ status: 'sent', sentAt: at(2_000), channel: 'zalo', result: { sent: 2, ids: ['z-1', 'z-2'] } })
+          .where(eq(outbox.id, claimedRow.id));
+        return { ok: true, channel: 'zalo_cs', result: { message_id: 'not-recorded' }, recorded: true };
+      });
+      expect(await deliverClaimedOutboxRows(database.db, claimed, sender.send)).toEqual(['sent']);
+      expect(await readRow(row.id)).toEqual({
+        ...claimedAs(row, 1),
+        status: 'sent',
+        sentAt: at(2_000),
+        channel: 'zalo',
+        result: { sent: 2, ids: ['z-1', 'z-2'] },
+      });
+    });
+
+    it('drops its outcome when another worker re-claimed the row meanwhile, and refuses a row it did not claim', async () => {
+      const row = await insertRow();
+      const { claimed } = await claimOutboxRowsByKey(database.db, [row.key], NOW);
+      const sender = createSender(async (claimedRow) => {
+        // Our lease ran out mid-send and another worker took the row over.
+        await database.db.update(outbox).set({ claimedAt: at(10 * MINUTE), attempts: 2 }).where(eq(outbox.id, claimedRow.id));
+        return ok;
+      });
+      expect(await deliverClaimedOutboxRows(database.db, claimed, sender.send)).toEqual(['sent']);
+      expect(await readRow(row.id)).toMatchObject({ status: 'sending', claimedAt: at(10 * MINUTE), attempts: 2, sentAt: null, result: null });
+
+      const unclaimed = await insertRow();
+      await expect(deliverClaimedOutboxRows(database.db, [unclaimed], sender.send)).rejects.toThrow(/not claimed/);
+      expect(sender.sent.map((r) => r.id)).toEqual([row.id]);
     });
   });
 });

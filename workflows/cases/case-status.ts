@@ -30,6 +30,9 @@ export const OVERDUE_LABEL = 'Quá hạn';
 /** Still waiting for the city to act: the SLA clocks run (except while awaiting_info). */
 export const OPEN_STATUSES: readonly CaseStatus[] = ['received', 'assigned', 'in_progress', 'awaiting_info', 'pending_approval'];
 
+/** A citizen's messages belong to a case in these states: still open, or answered and waiting for the rating. */
+export const CONVERSATION_STATUSES: readonly CaseStatus[] = [...OPEN_STATUSES, 'answered'];
+
 /** A unit holds the case: the states a dispatcher may transfer from and an extension may apply to. */
 export const UNIT_HELD_STATUSES: readonly CaseStatus[] = ['assigned', 'in_progress', 'awaiting_info', 'pending_approval'];
 

@@ -1,4 +1,4 @@
-import { and, eq, like } from 'drizzle-orm';
+import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOfficialLinker, LINK_FAILURE_WINDOW_MS } from '../../../bot/assistant/link-official-command.js';
 import { createOfficialAssistant } from '../../../bot/assistant/official-assistant.js';
@@ -22,10 +22,6 @@ function botProcess(): ConversationDeps {
     templates: createTemplateRenderer(),
     cases: caseGateway,
     loadReference: createReferenceCache(),
-    findLinkedOfficial: async (tx, zaloUserId) => {
-      const [row] = await tx.select({ id: officials.id }).from(officials).where(and(eq(officials.zaloUserId, zaloUserId), eq(officials.active, true)));
-      return row;
-    },
     officialAssistant,
     linkOfficial: createOfficialLinker({ assistant: officialAssistant }),
   };

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOfficialAssistant } from '../../../bot/assistant/official-assistant.js';
 import { matchAssistantCommand } from '../../../bot/assistant/assistant-commands.js';
@@ -73,10 +73,6 @@ describe('officials’ Zalo assistant', () => {
       templates: createTemplateRenderer(),
       cases: caseGateway,
       loadReference: createReferenceCache(),
-      findLinkedOfficial: async (tx, zaloUserId) => {
-        const [row] = await tx.select({ id: officials.id }).from(officials).where(and(eq(officials.zaloUserId, zaloUserId), eq(officials.active, true)));
-        return row;
-      },
       officialAssistant: createOfficialAssistant({ publicBaseUrl: 'http://pakn.test' }),
     };
   });

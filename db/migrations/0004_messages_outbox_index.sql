@@ -1,0 +1,1 @@
+CREATE INDEX "messages_outbox_idx" ON "messages" USING btree ("outbox_id") WHERE outbox_id is not null;
