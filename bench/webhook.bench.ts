@@ -113,6 +113,7 @@ export function createWebhookBench(options: WebhookBenchOptions = {}): BenchModu
         const [after] = await queryOnce<{ n: string }>(db.url, 'select count(*) as n from inbound_events');
         const stored = Number(after?.n) - Number(before?.n);
         const rss = app.rssMb();
+        const heap = await heapOf(app.url!);
         await app.stop();
 
         const barePort = await freePort();
@@ -147,7 +148,7 @@ export function createWebhookBench(options: WebhookBenchOptions = {}): BenchModu
             `Bare Fastify (bench/bare-server.ts, JSON body parsed, 200 at once): ${fmt(bareLoad.perSecond)} requests/s, p50 ${bareLoad.p50} ms, p99 ${bareLoad.p99} ms → ratio ${fmt(ratio, 3)}.`,
             `CPU during the app run: ${describeCpuSplit(appSplit)}. App CPU per event: ${fmt(((appSplit.percent.app ?? 0) * 10_000) / Math.max(1, appLoad.perSecond))} µs.`,
             `CPU during the bare run: ${describeCpuSplit(bareSplit)}.`,
-            `Web process RSS (VmRSS of the node running main.ts): ${rssIdle === undefined ? '?' : fmt(rssIdle)} MB idle after start, ${rss === undefined ? '?' : fmt(rss)} MB after the load.`,
+            `Web process RSS (VmRSS of the node running main.ts): ${rssIdle === undefined ? '?' : fmt(rssIdle)} MB idle after start, ${rss === undefined ? '?' : fmt(rss)} MB after the load (V8 heap then: ${heap}).`,
           ],
         };
       } finally {
@@ -158,6 +159,22 @@ export function createWebhookBench(options: WebhookBenchOptions = {}): BenchModu
       }
     },
   };
+}
+
+/** The V8 heap spaces of the app, from its own /metrics (prom-client's default metrics), in MB used/size. */
+async function heapOf(url: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const read = (metric: string) =>
+      new Map([...text.matchAll(new RegExp(`^${metric}\\{space="([a-z_]+)"\\} ([0-9.e+]+)$`, 'gm'))].map((m) => [m[1]!, Number(m[2]) / 1_048_576]));
+    const used = read('nodejs_heap_space_size_used_bytes');
+    const total = read('nodejs_heap_space_size_total_bytes');
+    const external = /^nodejs_external_memory_bytes ([0-9.e+]+)$/m.exec(text);
+    const spaces = [...total].filter(([, size]) => size >= 1).map(([space, size]) => `${space.replace(/_space$/, '')} ${fmt(used.get(space) ?? 0)}/${fmt(size)}`);
+    return `${spaces.join(', ')} MB used/size; external ${external ? fmt(Number(external[1]) / 1_048_576) : '?'} MB`;
+  } catch (err) {
+    return `unknown (${err instanceof Error ? err.message : String(err)})`;
+  }
 }
 
 export const webhookBench = createWebhookBench();

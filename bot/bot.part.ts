@@ -14,7 +14,7 @@ import { createNotifySender } from './delivery/notify-sender.js';
 import { createZaloSender } from './delivery/zalo-sender.js';
 import { createZbsSender } from './delivery/zbs-sender.js';
 import { findStalledInboundEvents, markInboundEvent, processPendingEventsOfSender } from './inbound/inbound-events.js';
-import { processInboundEventJob, type TProcessInboundEventPayload } from './inbound/process-inbound.job.js';
+import { processInboundBatchJob, processInboundEventJob, type TProcessInboundBatchPayload, type TProcessInboundEventPayload } from './inbound/process-inbound.job.js';
 import { singleFlightWithTrailingRun } from './inbound/single-flight.js';
 import { createReferenceCache } from './reference-cache.js';
 import { registerSandbox } from './sandbox/sandbox.routes.js';
@@ -48,19 +48,19 @@ export async function processInboundEvent(
   job: TProcessInboundEventPayload,
   relay: () => Promise<unknown> = () => relayOutbox(deps.database.db, deps.jobs, deps.clock.now()),
   outbox?: OutboxDispatch,
-): Promise<void> {
+): Promise<number[]> {
   const { database, clock } = deps;
   const db = database.db;
   // The webhook puts the sender in the job: no need to read the row first (one query less per message).
   let senderId = job.senderId;
   if (senderId === undefined) {
     const [row] = await db.select().from(inboundEvents).where(eq(inboundEvents.id, job.inboundEventId));
-    if (!row || row.status === 'done' || row.status === 'ignored') return;
+    if (!row || row.status === 'done' || row.status === 'ignored') return [];
     senderId = row.senderId;
   }
   if (!senderId) {
     await markInboundEvent(db, job.inboundEventId, 'ignored', clock.now());
-    return;
+    return [job.inboundEventId];
   }
   // Replies use the admin's current texts (edited in the console, possibly in another process).
   await conversation.templates.refresh();
@@ -87,12 +87,60 @@ export async function processInboundEvent(
     () => clock.now(),
   );
   // Nothing handled (another job got there first, or the event failed): nothing new to send.
-  if (handled.length === 0) return;
+  if (handled.length === 0) return handled;
   // Claimed before the relay, so the relay leaves them alone; sent after it, so what they wait for is on its way.
   const replies = await outbox?.claimForDelivery(handled.map(replyOutboxKey));
   if (!replies || replies.othersDue) await relay();
   await replies?.deliver();
   if (photosSubmitted) await enqueuePendingAttachments(deps);
+  return handled;
+}
+
+/** Users whose events of one batch are handled at once (each holds a connection while its events are handled). */
+const BATCH_USERS_AT_ONCE = 16;
+/** A batch's event whose handling failed is retried as a zalo.event job after this long (that job's own backoff). */
+const BATCH_RETRY_DELAY_MS = 2_000;
+
+/**
+ * The events of one committed webhook batch (processInboundBatchJob): each user's in order, one after the other,
+ * several users at once. Handling a user's event handles all their pending events, so the later events of that
+ * user in the batch are usually done by then and skipped. An event whose handling fails is retried on its own as a
+ * zalo.event job, with that job's attempts and backoff; the batch is not run again for it.
+ */
+export async function processInboundBatch(
+  deps: AppDeps,
+  events: TProcessInboundBatchPayload['events'],
+  handleEvent: (payload: TProcessInboundEventPayload) => Promise<number[]>,
+): Promise<void> {
+  const byUser = new Map<string, TProcessInboundEventPayload[]>();
+  const ofNoUser: TProcessInboundEventPayload[][] = [];
+  for (const event of events) {
+    // Events of no user are each their own group: nothing orders them.
+    if (event.senderId === null) ofNoUser.push([event]);
+    else byUser.set(event.senderId, [...(byUser.get(event.senderId) ?? []), event]);
+  }
+  const failed: TProcessInboundEventPayload[] = [];
+  const groups = [...byUser.values(), ...ofNoUser];
+  const handleGroup = async (group: TProcessInboundEventPayload[]) => {
+    const done = new Set<number>();
+    for (const event of group) {
+      if (done.has(event.inboundEventId)) continue;
+      try {
+        for (const id of await handleEvent(event)) done.add(id);
+      } catch (err) {
+        deps.logger.warn({ err, inboundEventId: event.inboundEventId }, 'inbound event failed in its batch; retried on its own');
+        failed.push(event);
+      }
+    }
+  };
+  const lanes = Array.from({ length: Math.min(BATCH_USERS_AT_ONCE, groups.length) }, async () => {
+    for (let group = groups.shift(); group; group = groups.shift()) await handleGroup(group);
+  });
+  await Promise.all(lanes);
+  await deps.jobs.enqueueMany(
+    processInboundEventJob,
+    failed.map((event) => ({ payload: event, options: { key: `inbound:${event.inboundEventId}`, delayMs: BATCH_RETRY_DELAY_MS } })),
+  );
 }
 
 async function enqueuePendingAttachments(deps: AppDeps): Promise<void> {
@@ -151,7 +199,9 @@ export const botPart: ProductPart = {
     // messages finishing together made 50 overlapping relays, each locking and re-enqueueing every due row, and
     // the deliveries waited for their locks.
     const relay = singleFlightWithTrailingRun(() => kickOutbox(deps.database.db, deps.jobs, deps.clock.now()));
-    jobs.register(processInboundEventJob, (payload) => processInboundEvent(deps, conversation, payload, relay, outbox));
+    const handleEvent = (payload: TProcessInboundEventPayload) => processInboundEvent(deps, conversation, payload, relay, outbox);
+    jobs.register(processInboundEventJob, async (payload) => void (await handleEvent(payload)));
+    jobs.register(processInboundBatchJob, ({ events }) => processInboundBatch(deps, events, handleEvent));
     jobs.register(fetchAttachmentJob, async ({ attachmentId }) => {
       const outcome = await fetchAttachment({ db: deps.database.db, dataDir: deps.config.dataDir }, attachmentId);
       if (outcome === 'rejected') deps.logger.warn({ attachmentId }, 'attachment rejected');

@@ -3,7 +3,7 @@ import type { AppDeps } from '../runtime/app.js';
 import { httpError } from '../runtime/app.js';
 import { markInboundEvent, storeInboundEvent } from './inbound/inbound-events.js';
 import { createInboundIntake, type StoredInboundEvent } from './inbound/inbound-intake.js';
-import { processInboundEventJob } from './inbound/process-inbound.job.js';
+import { processInboundBatchJob } from './inbound/process-inbound.job.js';
 import { verifyZaloSignature } from './zalo/signature.js';
 import { dedupeKeyOf, parseZaloEvent, parseZaloJson, readZaloEvent } from './zalo/webhook.schema.js';
 
@@ -44,8 +44,8 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
 
   // The row is the truth and the job only moves it along, so the job is started after the commit and no reply
   // waits for it: if the queue is down or slow, the scheduler's sweep of pending events (bot.part.ts) enqueues
-  // what was missed. Ids of committed batches are handed to the queue by one sender at a time, in one round trip
-  // for all that piled up meanwhile: under load, few large pipelines rather than one small one per batch.
+  // what was missed. Ids of committed batches are handed to the queue by one sender at a time, as one job for all
+  // that piled up meanwhile (processInboundBatchJob): under load, few large jobs rather than one per event.
   const toEnqueue: StoredInboundEvent[] = [];
   let sending: Promise<void> | undefined;
   let lastEnqueueWarningAt = 0;
@@ -63,9 +63,10 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps)
       const events = toEnqueue.splice(0, MAX_ENQUEUE_BATCH);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        jobs.enqueueMany(
-          processInboundEventJob,
-          events.map(({ id, senderId }) => ({ payload: { inboundEventId: id, senderId }, options: { key: `inbound:${id}` } })),
+        jobs.enqueue(
+          processInboundBatchJob,
+          { events: events.map(({ id, senderId }) => ({ inboundEventId: id, senderId })) },
+          { key: `inbound-batch:${events[0]!.id}` },
         ),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS);

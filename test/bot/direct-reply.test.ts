@@ -4,7 +4,7 @@ import { processInboundEvent } from '../../bot/bot.part.js';
 import { caseGateway } from '../../bot/case-gateway.js';
 import { replyOutboxKey, type ConversationDeps } from '../../bot/conversation/engine.js';
 import { storeInboundEvent } from '../../bot/inbound/inbound-events.js';
-import { processInboundEventJob } from '../../bot/inbound/process-inbound.job.js';
+import { processInboundBatchJob } from '../../bot/inbound/process-inbound.job.js';
 import { createReferenceCache } from '../../bot/reference-cache.js';
 import { inboundEvents, messages, outbox } from '../../db/schema.js';
 import { SANDBOX_ZALO } from '../../runtime/config.js';
@@ -70,7 +70,7 @@ describe('the reply to a citizen’s message', () => {
 
     const event = await eventOf(h, chat);
     expect(event.status).toBe('done');
-    expect(enqueued.payloadsOf(processInboundEventJob.name)).toEqual([expect.objectContaining({ inboundEventId: event.id })]);
+    expect(enqueued.payloadsOf(processInboundBatchJob.name)).toEqual([{ events: [expect.objectContaining({ inboundEventId: event.id })] }]);
 
     const reply = await replyTo(h, event.id);
     // Claimed once, at the clock's time, and recorded sent by the Zalo sender under that claim.
