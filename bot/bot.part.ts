@@ -1,6 +1,7 @@
 import { and, eq, isNotNull, lt } from 'drizzle-orm';
 import { conversations, inboundEvents } from '../db/schema.js';
 import type { AppDeps } from '../runtime/app.js';
+import { DEFAULT_JOB_BACKOFF_MS } from '../runtime/jobs/job.js';
 import { insertOutbox, kickOutbox, relayOutbox } from '../runtime/outbox/outbox.js';
 import type { OutboxDispatch, ProductPart } from '../runtime/start.js';
 import { sharedTemplateRenderer } from '../runtime/templates.js';
@@ -98,14 +99,12 @@ export async function processInboundEvent(
 
 /** Users whose events of one batch are handled at once (each holds a connection while its events are handled). */
 const BATCH_USERS_AT_ONCE = 16;
-/** A batch's event whose handling failed is retried as a zalo.event job after this long (that job's own backoff). */
-const BATCH_RETRY_DELAY_MS = 2_000;
 
 /**
  * The events of one committed webhook batch (processInboundBatchJob): each user's in order, one after the other,
  * several users at once. Handling a user's event handles all their pending events, so the later events of that
  * user in the batch are usually done by then and skipped. An event whose handling fails is retried on its own as a
- * zalo.event job, with that job's attempts and backoff; the batch is not run again for it.
+ * zalo.event job, after that job's backoff and with its attempts; the batch is not run again for it.
  */
 export async function processInboundBatch(
   deps: AppDeps,
@@ -139,7 +138,7 @@ export async function processInboundBatch(
   await Promise.all(lanes);
   await deps.jobs.enqueueMany(
     processInboundEventJob,
-    failed.map((event) => ({ payload: event, options: { key: `inbound:${event.inboundEventId}`, delayMs: BATCH_RETRY_DELAY_MS } })),
+    failed.map((event) => ({ payload: event, options: { key: `inbound:${event.inboundEventId}`, delayMs: processInboundEventJob.backoffMs ?? DEFAULT_JOB_BACKOFF_MS } })),
   );
 }
 

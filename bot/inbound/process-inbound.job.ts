@@ -11,17 +11,15 @@ export const ZProcessInboundEventPayload = z.object({
 });
 export type TProcessInboundEventPayload = z.infer<typeof ZProcessInboundEventPayload>;
 
+/** Tries of an event job, and the base of the backoff between them (a database or queue hiccup, not the event). */
+const INBOUND_JOB_RETRIES = { attempts: 5, backoffMs: 2_000 };
+
 /** Processes a stored webhook event (and any earlier pending events of the same user, in order). */
-export const processInboundEventJob = defineJob({
-  name: 'zalo.event',
-  schema: ZProcessInboundEventPayload,
-  attempts: 5,
-  backoffMs: 2_000,
-});
+export const processInboundEventJob = defineJob({ name: 'zalo.event', schema: ZProcessInboundEventPayload, ...INBOUND_JOB_RETRIES });
 
 export const ZProcessInboundBatchPayload = z.object({
   /** Events the webhook committed together, in id order, each with its sender as stored (null: an event of no user). */
-  events: z.array(z.object({ inboundEventId: z.number().int().positive(), senderId: z.string().min(1).nullable() })).min(1),
+  events: z.array(ZProcessInboundEventPayload.required({ senderId: true })).min(1),
 });
 export type TProcessInboundBatchPayload = z.infer<typeof ZProcessInboundBatchPayload>;
 
@@ -31,9 +29,4 @@ export type TProcessInboundBatchPayload = z.infer<typeof ZProcessInboundBatchPay
  * event, and Redis as much again (bench/webhook.bench.ts). Each event is then handled as its own zalo.event job
  * would be, several users at once; one whose handling fails is retried as such a job (bot.part.ts).
  */
-export const processInboundBatchJob = defineJob({
-  name: 'zalo.events',
-  schema: ZProcessInboundBatchPayload,
-  attempts: 5,
-  backoffMs: 2_000,
-});
+export const processInboundBatchJob = defineJob({ name: 'zalo.events', schema: ZProcessInboundBatchPayload, ...INBOUND_JOB_RETRIES });

@@ -3,6 +3,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { countCodePoints, normaliseText, splitZaloText, ZALO_TEXT_LIMIT } from './message-text.js';
 import { normalisePhoneForZalo } from './phone-number.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { requestText, TIMEOUT_ERROR_NAME, type TextResponse } from './json-http.js';
 import { parseZaloJson, toEpochMs } from './webhook.schema.js';
 import { classifyZaloError, ZaloApiError, ZaloRequestRejectedError, type ZaloErrorKind } from './zalo-errors.js';
 
@@ -166,8 +167,14 @@ interface ZaloRequest {
 export function createZaloClient(options: ZaloClientOptions): ZaloClient {
   const { limiter, logger } = options;
   const timeoutMs = options.timeoutMs ?? ZALO_DEFAULT_TIMEOUT_MS;
-  // Resolved per call, not captured: test interceptors replace the global fetch after import.
+  // Resolved per call, not captured: test interceptors replace the global fetch after import. Only multipart uploads
+  // (and a client given its own fetch) use it; JSON calls go through requestText.
   const doFetch: typeof fetch = options.fetchImpl ?? ((input, init) => globalThis.fetch(input, init));
+  const fetchText = async (url: URL, init: RequestInit): Promise<TextResponse> => {
+    const response = await doFetch(url, init);
+    const text = await response.text();
+    return { status: response.status, header: (name) => response.headers.get(name) ?? undefined, text };
+  };
   const bases = { api: trimSlash(options.apiBaseUrl), business: trimSlash(options.businessApiBaseUrl) };
 
   async function call(request: ZaloRequest): Promise<unknown> {
@@ -200,13 +207,16 @@ export function createZaloClient(options: ZaloClientOptions): ZaloClient {
     let text: string;
     let retryAfterHeader: string | null;
     try {
-      const response = await doFetch(url, { method: request.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      const response =
+        options.fetchImpl || (body !== undefined && typeof body !== 'string')
+          ? await fetchText(url, { method: request.method, headers, body, signal: AbortSignal.timeout(timeoutMs) })
+          : await requestText(url, { method: request.method, headers, ...(body === undefined ? {} : { body }), timeoutMs });
       status = response.status;
-      retryAfterHeader = response.headers.get('retry-after');
-      if (response.headers.get('x-ratelimit-remain') === '0') limiter?.pause(RATE_LIMIT_PAUSE_MS);
-      text = await response.text();
+      retryAfterHeader = response.header('retry-after') ?? null;
+      if (response.header('x-ratelimit-remain') === '0') limiter?.pause(RATE_LIMIT_PAUSE_MS);
+      text = response.text;
     } catch (cause) {
-      const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+      const timedOut = cause instanceof Error && (cause.name === TIMEOUT_ERROR_NAME || cause.name === 'AbortError');
       const error = new ZaloApiError(`${endpoint}: ${timedOut ? `no answer within ${timeoutMs} ms` : 'network error'}`, {
         endpoint,
         kind: 'transient',
