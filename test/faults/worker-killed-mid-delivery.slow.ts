@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages, outbox } from '../../db/schema.js';
+import { processInboundBatchJob, type TProcessInboundBatchPayload } from '../../bot/inbound/process-inbound.job.js';
+import { inboundEvents, messages, outbox } from '../../db/schema.js';
 import { openDatabase, type Database } from '../../runtime/db.js';
 import { BULLMQ_QUEUE_NAMES } from '../../runtime/jobs/bullmq-runner.js';
-import { DEFAULT_OUTBOX_LEASE_MS, deliverOutboxJob } from '../../runtime/outbox/outbox.js';
+import { DEFAULT_OUTBOX_LEASE_MS } from '../../runtime/outbox/outbox.js';
 import { createEmptyPgDatabase, freePort, startPrivateRedis, waitFor, type EmptyPgDatabase, type PrivateRedis } from '../runtime/support/processes.js';
 import { startFakeZalo, type FakeZalo } from './support/fake-zalo.js';
 import { citizen, intendedTexts, productionEnv, within } from './support/fault-env.js';
@@ -22,9 +23,10 @@ import { startPaknProcess, type PaknProcess } from './support/pakn-process.js';
  * What the design promises (runtime/outbox/outbox.ts, bot/delivery/zalo-sender.ts, bot/delivery/delivery-intent.ts).
  * Zalo's CS API has no idempotency key, so the request cut off mid-flight cannot be asked about directly; the
  * outbox makes the send exactly once all the same:
- * - the claim (status 'sending' + claimed_at) is the in-flight marker: the very same job, recovered by
- *   BullMQ as stalled and run by the next worker, and every relay, skip the row while the claim is younger
- *   than the lease (DEFAULT_OUTBOX_LEASE_MS), so a new worker does not send a second copy at once;
+ * - the claim (status 'sending' + claimed_at) is the in-flight marker: the very same job (the event job that was
+ *   sending the reply), recovered by BullMQ as stalled and run by the next worker, and every relay, skip the row
+ *   while the claim is younger than the lease (DEFAULT_OUTBOX_LEASE_MS), so a new worker does not send a second
+ *   copy at once;
  * - a row's progress (result.sent) is written after each message, so only the one message in flight at
  *   the kill is in doubt, never the ones before it;
  * - before each send the row records an intent for that message (result.intent); after the lease the row is
@@ -46,7 +48,7 @@ let redis: PrivateRedis;
 let pgDatabase: EmptyPgDatabase;
 let fake: FakeZalo;
 let database: Database;
-let limitedQueue: Queue;
+let normalQueue: Queue;
 let web: PaknProcess;
 let workerA: PaknProcess;
 let workerB: PaknProcess | undefined;
@@ -70,15 +72,15 @@ beforeAll(async () => {
   // The OA app subscribes to the `oa_send_*` events: every message the fake Zalo accepts is echoed to the webhook.
   fake.setWebhookUrl(`${webUrl}/zalo/webhook`);
   database = await openDatabase({ kind: 'pg', url: pgDatabase.url, poolSize: 2 });
-  // PAKN's own queue (default prefix), read-only here: to see the killed worker's job run again.
-  limitedQueue = new Queue(BULLMQ_QUEUE_NAMES.limited, { connection: { url: redis.url }, prefix: 'pakn' });
+  // PAKN's own queue (default prefix), read-only here: to see the killed worker's jobs run again.
+  normalQueue = new Queue(BULLMQ_QUEUE_NAMES.normal, { connection: { url: redis.url }, prefix: 'pakn' });
 }, 120_000);
 
 afterAll(async () => {
   // Every step runs whatever the one before did: no process or server is left behind.
   const quietly = (step: Promise<unknown> | undefined) => Promise.resolve(step).catch(() => undefined);
   await Promise.allSettled([web?.stop(), workerA?.stop('SIGKILL'), workerB?.stop()]);
-  await quietly(limitedQueue?.close());
+  await quietly(normalQueue?.close());
   await quietly(database?.close());
   await quietly(fake?.close());
   await quietly(redis?.kill());
@@ -130,22 +132,30 @@ describe('worker killed with SIGKILL mid-delivery (web + worker processes, Postg
 
     workerB = await startPaknProcess('worker', env(await freePort()));
 
-    // The killed worker's delivery jobs come back (stalled) and worker B runs them: they find the rows
-    // claimed, with a fresh lease, and stop. Nothing reaches Zalo a second time.
+    // The jobs worker A was running when it died are the event jobs that were sending the replies (a reply leaves
+    // from the job that handled the message). They come back (stalled) and worker B runs them: their events are
+    // handled already, so they claim nothing and send nothing; the rows keep worker A's claim.
+    const eventIds = (
+      await database.db
+        .select({ id: inboundEvents.id })
+        .from(inboundEvents)
+        .where(and(inArray(inboundEvents.senderId, [CITIZEN_LOST_REQUEST, CITIZEN_LOST_ANSWER]), eq(inboundEvents.eventName, 'user_send_text')))
+    ).map((e) => e.id);
+    expect(eventIds).toHaveLength(2);
     const rerun = await waitFor(
       async () => {
-        const done = (await limitedQueue.getJobs(['completed', 'failed'])).filter(
-          (job) => job.name === deliverOutboxJob.name && [row1.id, row2.id].includes((job.data as { outboxId: number }).outboxId),
+        const jobs = (await normalQueue.getJobs(['completed', 'failed', 'active', 'wait', 'delayed'])).filter(
+          (job) =>
+            job.name === processInboundBatchJob.name &&
+            (job.data as TProcessInboundBatchPayload).events.some((e) => eventIds.includes(e.inboundEventId)),
         );
-        return done.length === 2 ? done : undefined;
+        const states = await Promise.all(jobs.map((job) => job.getState()));
+        return jobs.length > 0 && states.every((state) => state === 'completed' || state === 'failed') ? jobs : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 250, what: 'the killed worker’s two delivery jobs to be recovered and run again' },
+      { timeoutMs: 120_000, intervalMs: 250, what: 'the killed worker’s event jobs to be recovered and run again' },
     );
-    // Each job ran twice (worker A, killed; worker B) after BullMQ found it stalled, and completed.
-    expect(rerun.map((job) => [job.stalledCounter, job.attemptsStarted, job.failedReason])).toEqual([
-      [1, 2, undefined],
-      [1, 2, undefined],
-    ]);
+    // Each ran twice (worker A, killed; worker B) after BullMQ found it stalled, and completed.
+    expect(rerun.map((job) => [job.stalledCounter, job.attemptsStarted, job.failedReason])).toEqual(rerun.map(() => [1, 2, undefined]));
     expect(fake.sends.filter((s) => s.userId === CITIZEN_LOST_REQUEST)).toHaveLength(2);
     expect(fake.sends.filter((s) => s.userId === CITIZEN_LOST_ANSWER)).toHaveLength(1);
     for (const row of [row1, row2]) {
