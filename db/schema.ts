@@ -559,6 +559,8 @@ export const reportingRegimes = pgTable(
     receivingUnitId: integer('receiving_unit_id').notNull(),
     selfSubmit: boolean('self_submit').notNull().default(true),
     active: boolean('active').notNull().default(true),
+    /** Raised by every edit of the rules: an edit made on an older version is refused, not silently overwritten. */
+    version: integer('version').notNull().default(1),
   },
   (t) => [uniqueIndex('reporting_regimes_code_uq').on(t.code)],
 );
@@ -579,7 +581,10 @@ export const reportObligations = pgTable(
     submittedAt: ts('submitted_at'),
     submittedBy: text('submitted_by'),
     externalRef: text('external_ref'),
+    /** The receiving unit's last word on this report: an ad hoc request's text, then a return's reason. */
     note: text('note'),
+    /** What an ad hoc (đột xuất) request asked for, kept whatever happens to the report after. */
+    requestNote: text('request_note'),
     updatedAt: ts('updated_at').notNull(),
   },
   (t) => [

@@ -184,7 +184,9 @@ describe.each(DRIVERS)('route × role matrix on %s', (driver) => {
     for (const url of [...ADMIN_PAGES, `/console/admin/reporting/${regimeReceivedBy[unit]}`]) check(`GET ${url}`, (await client.get(url)).statusCode, role === 'admin' ? 200 : 403);
     const nudgePost = await client.submit('/console/inbox', `/console/admin/nudges/${nudgeRuleId}`, { timing: 'due_day', target: 'unit_leader', active: 'on' });
     check('POST admin nudge rule', nudgePost.statusCode, role === 'admin' ? 303 : 403);
+    const [regime] = await database.db.select({ version: reportingRegimes.version }).from(reportingRegimes).where(eq(reportingRegimes.id, regimeReceivedBy[unit]));
     const regimePost = await client.submit('/console/inbox', `/console/admin/reporting/${regimeReceivedBy[unit]}`, {
+      version: regime!.version,
       name: `Báo cáo gửi đơn vị ${unit}`,
       legalBasis: 'Thử quyền',
       frequency: 'monthly',

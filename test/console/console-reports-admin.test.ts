@@ -16,10 +16,19 @@ import { buildWorld, WORLD_PASSWORD, type World } from './console-world.js';
 
 const BASE = '/console/admin/reporting';
 
-/** Posts a form with repeated fields (checkbox groups, multi-selects) and the page's CSRF token, as a browser does. */
+/**
+ * Posts a form with repeated fields (checkbox groups, multi-selects) and the page's CSRF token, as a browser does;
+ * an edit also sends the version its form was loaded at (the hidden field), unless `pairs` names one.
+ */
 async function postPairs(world: World, client: ConsoleClient, url: string, pairs: Array<[string, string]>, csrf = true): Promise<LightMyRequestResponse> {
-  const page = await client.get(BASE);
-  const body = new URLSearchParams([...(csrf ? [['_csrf', readCsrfToken(page.body)] as [string, string]] : []), ...pairs]);
+  const isEdit = /\/reporting\/\d+$/.test(url);
+  const page = await client.get(isEdit ? url : BASE);
+  const version = isEdit && !pairs.some(([k]) => k === 'version') ? /name="version" value="(\d+)"/.exec(page.body)?.[1] : undefined;
+  const body = new URLSearchParams([
+    ...(csrf ? [['_csrf', readCsrfToken(page.body)] as [string, string]] : []),
+    ...(version ? [['version', version] as [string, string]] : []),
+    ...pairs,
+  ]);
   return world.t.app.inject({
     method: 'POST',
     url,
@@ -130,6 +139,26 @@ describe.each(DRIVERS)('admin reporting regimes on %s', (driver) => {
       '2026-04 2026-04-24T10:30:00.000Z',
     ]);
     expect((await admin.get(`${BASE}/${regimeId}`)).body).toContain('cập nhật hạn 4');
+  });
+
+  it('refuses an edit made on a version someone else changed meanwhile, keeping what was typed (409)', async () => {
+    const [before] = await database.db.select().from(reportingRegimes).where(eq(reportingRegimes.id, regimeId));
+    // Another admin saves first; this form was loaded at the version before that save.
+    const first = await postPairs(world, admin, `${BASE}/${regimeId}`, monthlyForm({ deadlineType: 'calendar_days_after_cutoff', deadlineDays: '11' }));
+    expect(first.statusCode).toBe(303);
+    const stale = await postPairs(world, admin, `${BASE}/${regimeId}`, [['version', String(before!.version)], ...monthlyForm({ name: 'Tên sửa trên bản cũ', deadlineType: 'calendar_days_after_cutoff', deadlineDays: '12' })]);
+    expect(stale.statusCode).toBe(409);
+    expect(stale.body).toContain('vừa được người khác sửa');
+    expect(stale.body).toContain('Tên sửa trên bản cũ');
+    const [after] = await database.db.select().from(reportingRegimes).where(eq(reportingRegimes.id, regimeId));
+    expect(after).toMatchObject({ name: before!.name, version: before!.version + 1, deadlineRule: { type: 'calendar_days_after_cutoff', days: 11 } });
+    // The form shown with the refusal carries the current version: saving it again is a deliberate overwrite.
+    expect(stale.body).toContain(`name="version" value="${after!.version}"`);
+    // Without any version (an old form), the edit is refused the same way.
+    const unversioned = await postPairs(world, admin, `${BASE}/${regimeId}`, [['version', ''], ...monthlyForm({ deadlineType: 'calendar_days_after_cutoff', deadlineDays: '10' })]);
+    expect(unversioned.statusCode).toBe(409);
+    const restored = await postPairs(world, admin, `${BASE}/${regimeId}`, monthlyForm({ deadlineType: 'calendar_days_after_cutoff', deadlineDays: '10' }));
+    expect(restored.statusCode).toBe(303);
   });
 
   it('drops the rows of a unit no longer obliged but keeps what was already submitted', async () => {

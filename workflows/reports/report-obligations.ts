@@ -36,13 +36,12 @@ export interface ObligationView {
   externalRef: string | null;
   /**
    * The receiving unit's last word to the unit on this report: what an ad hoc request asks for, until a return
-   * (trả lại) replaces it with the reason; kept after a resubmission, so read it with the status (returnNote,
-   * requestNote).
+   * (trả lại) replaces it with the reason; kept after a resubmission, so read it with the status (returnNote).
    */
   note: string | null;
   /** The reason of a return, while the report is returned. */
   returnNote: string | null;
-  /** What an ad hoc (đột xuất) request asks for, while nothing has been submitted or returned. */
+  /** What an ad hoc (đột xuất) request asked for: kept through submissions and returns. */
   requestNote: string | null;
 }
 
@@ -80,7 +79,7 @@ function toView(row: ObligationRow, regime: Pick<ReportingRegime, 'code' | 'name
     externalRef: row.externalRef,
     note: row.note,
     returnNote: row.status === 'tra_lai' ? row.note : null,
-    requestNote: regime.frequency === 'ad_hoc' && row.status === 'chua_nop' ? row.note : null,
+    requestNote: regime.frequency === 'ad_hoc' ? row.requestNote : null,
   };
 }
 
@@ -94,6 +93,7 @@ function obligationValues(regime: ReportingRegime, unitId: number, period: Dated
     dueAt: period.dueAt,
     status: 'chua_nop' as const,
     note,
+    requestNote: note,
     updatedAt: now,
   };
 }

@@ -48,9 +48,16 @@ export async function insertRegime(q: Queryable, code: string, values: RegimeVal
   return row;
 }
 
-/** The code never changes: the reporting system and officials' Zalo commands ("đã nộp ktxh-thang") use it. */
-export async function updateRegime(q: Queryable, id: number, values: RegimeValues): Promise<AdminRegimeRow | undefined> {
-  const [row] = await q.update(reportingRegimes).set(values).where(eq(reportingRegimes.id, id)).returning();
+/**
+ * The code never changes: the reporting system and officials' Zalo commands ("đã nộp ktxh-thang") use it. Only the
+ * version the edit was made on is updated (and raised); undefined when the row is gone or another edit came first.
+ */
+export async function updateRegime(q: Queryable, id: number, editedVersion: number, values: RegimeValues): Promise<AdminRegimeRow | undefined> {
+  const [row] = await q
+    .update(reportingRegimes)
+    .set({ ...values, version: sql`${reportingRegimes.version} + 1` })
+    .where(and(eq(reportingRegimes.id, id), eq(reportingRegimes.version, editedVersion)))
+    .returning();
   return row;
 }
 

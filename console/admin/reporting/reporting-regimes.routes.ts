@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { AppDeps } from '../../../runtime/app.js';
 import type { Tx } from '../../../runtime/db.js';
 import { loadWorkingCalendar } from '../../../workflows/calendar/calendar.repo.js';
@@ -28,6 +29,10 @@ import {
 
 const BASE = '/console/admin/reporting';
 const NOT_FOUND = 'Không tìm thấy chế độ báo cáo.';
+const EDITED_MEANWHILE =
+  'Chế độ báo cáo này vừa được người khác sửa trong lúc anh/chị chỉnh nên chưa được lưu. Nội dung dưới đây là bản anh/chị vừa nhập: mở lại trang để xem bản mới nhất, hoặc bấm Lưu lần nữa để ghi đè.';
+/** The `version` field of the edit form: the regime's version when the form was loaded. */
+const ZEditedVersion = z.coerce.number().int().positive();
 
 /** What a save transaction ends with: the stored row, or why it was refused (nothing written). */
 type SaveOutcome = { ok: true; row: AdminRegimeRow; resync: RegimeResync } | { ok: false; status: number; error: string };
@@ -119,6 +124,7 @@ export async function registerReportingRegimeAdminRoutes(scope: FastifyInstance,
       {
         isNew: page.row === null,
         regimeId: page.row?.id ?? null,
+        version: page.row?.version ?? null,
         active: page.row?.active ?? true,
         broken: parsed?.broken ?? null,
         action: page.row ? `${BASE}/${page.row.id}` : BASE,
@@ -139,7 +145,7 @@ export async function registerReportingRegimeAdminRoutes(scope: FastifyInstance,
     const activeUnits = new Set(ref.units.filter((u) => u.active).map((u) => u.id));
     if (!activeUnits.has(values.receivingUnitId)) return 'Đơn vị nhận báo cáo không tồn tại hoặc đã ngừng hoạt động.';
     if (values.obligedUnitIds.some((id) => !activeUnits.has(id))) return 'Một đơn vị phải nộp không tồn tại hoặc đã ngừng hoạt động.';
-    const rules = parseRegimeRow({ id: 0, code: 'kiem-tra', active: true, ...values });
+    const rules = parseRegimeRow({ id: 0, code: 'kiem-tra', active: true, version: 1, ...values });
     const problem = findRegimeRuleProblem(rules, await loadReportingUnits(q), await loadWorkingCalendar(q), Number(localDay(deps.clock.now()).slice(0, 4)));
     return problem ? regimeRuleProblemMessage(problem) : null;
   }
@@ -190,6 +196,8 @@ export async function registerReportingRegimeAdminRoutes(scope: FastifyInstance,
     const refuse = (status: number, error: string) => renderForm(req, reply, { row, draft }, { status, error });
     const parsed = parseRegimeForm(req.body);
     if (!parsed.ok) return refuse(400, parsed.error);
+    // The version the form was loaded at; a form without one counts as made on an unknown, older version.
+    const editedVersion = ZEditedVersion.safeParse((req.body as Record<string, unknown> | undefined)?.version).data ?? 0;
     const now = deps.clock.now();
     const ref = await loadReferenceData(db);
     const outcome = await db.transaction(async (tx): Promise<SaveOutcome> => {
@@ -197,8 +205,9 @@ export async function registerReportingRegimeAdminRoutes(scope: FastifyInstance,
       if (problem) return { ok: false, status: 400, error: problem };
       const locked = await findRegimeRowById(tx, row.id, { lock: true });
       if (!locked) return { ok: false, status: 404, error: NOT_FOUND };
-      const updated = await updateRegime(tx, row.id, parsed.values);
-      if (!updated) return { ok: false, status: 404, error: NOT_FOUND };
+      if (editedVersion !== locked.version) return { ok: false, status: 409, error: EDITED_MEANWHILE };
+      const updated = await updateRegime(tx, row.id, editedVersion, parsed.values);
+      if (!updated) return { ok: false, status: 409, error: EDITED_MEANWHILE };
       const before = tryParse(locked).regime;
       // A row that could not be read had no calendar anyone followed: treat it like a new regime.
       const resync = await resyncRegimeObligations(tx, { before, after: parseRegimeRow(updated) }, now);

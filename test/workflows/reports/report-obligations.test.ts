@@ -215,10 +215,13 @@ describe.each(DRIVERS)('report obligations on %s', (driver) => {
     ]);
     expect((await listUnitObligations(db, baDinh, now)).filter((o) => o.regimeCode === 'dot-xuat-mua-lu').map((o) => o.periodKey)).toEqual(['lu-2026-01']);
 
-    // A return replaces what was asked with why it came back.
-    await markSubmitted(db, { regimeCode: 'dot-xuat-mua-lu', unitId: hoanKiem, periodKey: 'lu-2026-01-dot-2', by: 'x', at: now });
+    // A return says why it came back; what was asked stays, through the return and the next submission.
+    const submitted = await markSubmitted(db, { regimeCode: 'dot-xuat-mua-lu', unitId: hoanKiem, periodKey: 'lu-2026-01-dot-2', by: 'x', at: now });
+    expect(submitted).toMatchObject({ ok: true, obligation: { status: 'da_nop', requestNote: 'Số hộ bị ngập' } });
     const back = await markReturned(db, { regimeCode: 'dot-xuat-mua-lu', unitId: hoanKiem, periodKey: 'lu-2026-01-dot-2', by: 'y', at: now, note: 'Thiếu số hộ' });
-    expect(back).toMatchObject({ ok: true, obligation: { status: 'tra_lai', returnNote: 'Thiếu số hộ', requestNote: null } });
+    expect(back).toMatchObject({ ok: true, obligation: { status: 'tra_lai', note: 'Thiếu số hộ', returnNote: 'Thiếu số hộ', requestNote: 'Số hộ bị ngập' } });
+    const again = await markSubmitted(db, { regimeCode: 'dot-xuat-mua-lu', unitId: hoanKiem, periodKey: 'lu-2026-01-dot-2', by: 'x', at: now });
+    expect(again).toMatchObject({ ok: true, obligation: { returnNote: null, requestNote: 'Số hộ bị ngập' } });
   });
 
   it('reads an ad hoc deadline day as the end of its working hours, and no day off', async () => {
