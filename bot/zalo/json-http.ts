@@ -18,7 +18,12 @@ export interface TextResponse {
 /** The name a timed-out request's error carries, as fetch's AbortSignal.timeout does. */
 export const TIMEOUT_ERROR_NAME = 'TimeoutError';
 
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+/**
+ * An idle connection is closed after this long, well before a server would drop it: a request written to a socket
+ * the server has just closed fails (ECONNRESET) and would wait for the outbox's retry. fetch does the same (4 s).
+ */
+const IDLE_SOCKET_MS = 2_000;
+const agents = { http: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }), https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }) };
 
 export function requestText(
   url: URL,
