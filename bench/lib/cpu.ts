@@ -83,6 +83,17 @@ export function startCpuSplit(groups: CpuGroups): () => CpuSplit {
   };
 }
 
+/** Several measurements as one: each group's share weighted by how long its measurement lasted. */
+export function combineCpuSplits(splits: readonly CpuSplit[]): CpuSplit {
+  const seconds = splits.reduce((sum, s) => sum + s.seconds, 0);
+  const percent: Record<string, number> = {};
+  for (const split of splits) {
+    for (const [name, pct] of Object.entries(split.percent)) percent[name] = (percent[name] ?? 0) + pct * split.seconds;
+  }
+  for (const name of Object.keys(percent)) percent[name] = Math.round(percent[name]! / Math.max(seconds, 1e-9));
+  return { seconds, percent, cores: splits[0]?.cores ?? cpus().length };
+}
+
 export function describeCpuSplit(split: CpuSplit): string {
   const parts = Object.entries(split.percent)
     .filter(([name]) => name !== 'machine')

@@ -1,6 +1,6 @@
 import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
 import { inboundEvents } from '../../db/schema.js';
-import { queryRows, type Db, type Queryable, type Tx } from '../../runtime/db.js';
+import { queryRowsPrepared, type Db, type Queryable, type Tx } from '../../runtime/db.js';
 import { storableErrorMessage } from '../../runtime/logger.js';
 
 /** A failing event is retried with the user's next events, then left for an operator. */
@@ -48,8 +48,11 @@ export async function storeInboundEvents(q: Queryable, events: readonly InboundE
   // The bodies go as one JSON array: as a text[] literal every quote in them would be escaped by the driver's
   // string replaces, a few copies of each body per event.
   const column = <T>(pick: (event: InboundEventInput) => T) => sql.param(unique.map(pick));
-  const rows = await queryRows<{ id: string | number; dedupe_key: string }>(
+  // Prepared once per connection: the text is the same for every batch (see above), and under webhook load this
+  // statement runs hundreds of times a second.
+  const rows = await queryRowsPrepared<{ id: string | number; dedupe_key: string }>(
     q,
+    'pakn_store_inbound_events',
     sql`insert into ${inboundEvents} (source, dedupe_key, event_name, sender_id, raw, received_at)
         select 'zalo', e.dedupe_key, e.event_name, e.sender_id, e.raw, e.received_at::timestamptz
         from rows from (
