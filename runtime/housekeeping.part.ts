@@ -5,6 +5,7 @@ import { localDay } from '../workflows/calendar/working-calendar.js';
 import { closeUnratedCases } from '../workflows/cases/case-service.js';
 import { retrainFromDatabase } from '../workflows/classifier/retrain-classifier.js';
 import type { AppDeps } from './app.js';
+import { fitClassifierInThread } from './classifier-thread.js';
 import type { Db } from './db.js';
 import type { ProductPart } from './start.js';
 
@@ -36,7 +37,7 @@ export async function runHousekeeping(deps: AppDeps, now: Date): Promise<void> {
   const localHour = (now.getUTCHours() + VN_OFFSET_HOURS) % 24;
   const atNight = localHour >= NIGHTLY_RETRAIN_HOUR && localHour < NIGHTLY_RETRAIN_UNTIL_HOUR;
   if (atNight && (await claimDaily(db, 'classifier-retrain', localDay(now), now))) {
-    const metrics = await retrainFromDatabase(db, now);
+    const metrics = await retrainFromDatabase(db, now, { fit: fitClassifierInThread });
     deps.logger.info({ metrics }, 'classifier retrained');
   }
 }

@@ -2,9 +2,9 @@ import { desc, lt, sql } from 'drizzle-orm';
 import { categories, classifierModels } from '../../db/schema.js';
 import { queryRows, type Queryable } from '../../runtime/db.js';
 import { CATEGORY_LEXICON } from './category-lexicon.js';
-import { evaluateHeldOut } from './evaluate-classifier.js';
+import { evaluateHeldOut, type HeldOutEvaluation } from './evaluate-classifier.js';
 import { SEED_EXAMPLES } from './seed-examples.js';
-import { trainClassifier, ZClassifierModel, type ClassifierModel, type TrainingExample } from './text-classifier.js';
+import { trainClassifier, ZClassifierModel, type ClassifierModel, type TrainingExample, type TrainOptions } from './text-classifier.js';
 
 /** Stored in classifier_models.metrics (numbers only) and returned by retrainFromDatabase. */
 // A type alias, not an interface: it must fit the Record<string, number> of the metrics column.
@@ -26,7 +26,33 @@ export type RetrainMetrics = {
   training_ms: number;
 };
 
+/** What the CPU-bound part of a retrain works on: plain data, so it can run in another thread. */
+export interface FitInput {
+  examples: TrainingExample[];
+  /** Always trained on, never tested. */
+  lexicon: TrainingExample[];
+  trainOptions: Partial<TrainOptions>;
+}
+
+export interface FitResult {
+  evaluation: HeldOutEvaluation;
+  model: ClassifierModel;
+}
+
+/**
+ * The held-out evaluation (metrics and calibrated temperature), then the model trained on everything with that
+ * temperature. Seconds of CPU with the city's cases: the scheduler runs it off the event loop
+ * (runtime/classifier-thread.ts).
+ */
+export function fitClassifier({ examples, lexicon, trainOptions }: FitInput): FitResult {
+  const evaluation = evaluateHeldOut(examples, { alwaysTrain: lexicon, train: trainOptions });
+  const model: ClassifierModel = { ...trainClassifier([...examples, ...lexicon], trainOptions), temperature: evaluation.temperature };
+  return { evaluation, model };
+}
+
 export interface RetrainOptions {
+  /** Runs fitClassifier; by default in this thread. */
+  fit?: (input: FitInput) => FitResult | Promise<FitResult>;
   /** Most recent answered/closed cases used; bounds the nightly training time (~linear in it). */
   maxCityCases?: number;
   /** Older model rows beyond this many are deleted: each is up to a few MB of JSON. */
@@ -73,8 +99,7 @@ export async function retrainFromDatabase(q: Queryable, now: Date, options: Retr
 
   // Past a few thousand messages, terms seen once are mostly typos and names, and they bloat the JSON.
   const trainOptions = { minDocumentFrequency: examples.length > 3_000 ? 2 : 1 };
-  const evaluation = evaluateHeldOut(examples, { alwaysTrain: lexicon, train: trainOptions });
-  const model: ClassifierModel = { ...trainClassifier([...examples, ...lexicon], trainOptions), temperature: evaluation.temperature };
+  const { evaluation, model } = await (options.fit ?? fitClassifier)({ examples, lexicon, trainOptions });
 
   const metrics: Omit<RetrainMetrics, 'model_id'> = {
     ...evaluation.metrics,
