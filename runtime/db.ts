@@ -264,7 +264,7 @@ const statementDialect = new PgDialect();
 /**
  * queryRows for a statement run many times a second whose text never changes (only its parameters do): on a
  * PostgreSQL server it is prepared under `name` once per connection, so later runs skip the server's parse and
- * plan (the webhook's batched INSERT: ~15% of PostgreSQL's CPU under load). PGlite runs it as queryRows does.
+ * plan (the webhook's batched INSERT: ~13% of PostgreSQL's CPU under load). PGlite runs it as queryRows does.
  * One name, one text: node-postgres refuses a name reused for another text on the same connection.
  */
 export async function queryRowsPrepared<T>(q: Queryable, name: string, statement: ReturnType<typeof sql>): Promise<T[]> {

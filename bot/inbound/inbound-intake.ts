@@ -10,8 +10,8 @@ import { storeInboundEvents, type InboundEventInput, type StoreInboundOutcome } 
  *
  * Measured (bench/webhook.bench.ts, 50 connections, 2 cores): one INSERT per request cost a PostgreSQL round trip
  * and a commit each, and the web process spent ~18% of its time in the socket writes of those queries alone.
- * One batch at a time rather than two: batches of ~16 events became ~30, and each batch costs the same socket
- * write, wake-up of a PostgreSQL backend and commit whatever its size (PostgreSQL CPU 38% → 31% at a higher rate).
+ * One batch at a time rather than two: batches of ~16 events became ~25, and each batch costs the same socket
+ * write, wake-up of a PostgreSQL backend and commit whatever its size (PostgreSQL CPU 38% → 33% of a core at a higher rate).
  */
 
 export interface InboundIntakeOptions {

@@ -256,22 +256,22 @@ function normaliseEvent(env: TZaloEnvelope, timestamp: number): Normalised {
     const kind = eventName.slice('user_send_'.length);
     if (kind === 'text') {
       const quoteMsgId = nonEmpty(message?.quote_msg_id);
-      return withAnomalies(anomalies, eventFrom(base, { type: 'text', userId: senderId, msgId, text: text ?? '', ...optional('quoteMsgId', quoteMsgId) }));
+      return eventFrom(base, { type: 'text', userId: senderId, msgId, text: text ?? '', ...optional('quoteMsgId', quoteMsgId) }, anomalies);
     }
     if (kind === 'location') {
       const coordinates = readCoordinates(env, anomalies);
       if (!coordinates) {
         anomalies.push('location_without_coordinates');
-        return withAnomalies(anomalies, eventFrom(base, { type: 'unknown', userId: senderId, msgId }));
+        return eventFrom(base, { type: 'unknown', userId: senderId, msgId }, anomalies);
       }
-      return withAnomalies(anomalies, eventFrom(base, { type: 'location', userId: senderId, msgId, ...coordinates, ...optional('text', text || undefined) }));
+      return eventFrom(base, { type: 'location', userId: senderId, msgId, ...coordinates, ...optional('text', text || undefined) }, anomalies);
     }
     if (isMediaType(kind)) {
       const attachments = readAttachments(message?.attachments ?? [], kind, anomalies);
-      return withAnomalies(anomalies, eventFrom(base, { type: kind, userId: senderId, msgId, attachments, ...optional('text', text || undefined) }));
+      return eventFrom(base, { type: kind, userId: senderId, msgId, attachments, ...optional('text', text || undefined) }, anomalies);
     }
     // business_card and kinds Zalo adds later: still a user message, so the bot can say it cannot read it.
-    return withAnomalies(anomalies, eventFrom(base, { type: 'unknown', userId: senderId, msgId }));
+    return eventFrom(base, { type: 'unknown', userId: senderId, msgId }, anomalies);
   }
 
   if (eventName.startsWith('oa_send_')) {
@@ -279,13 +279,13 @@ function normaliseEvent(env: TZaloEnvelope, timestamp: number): Normalised {
     // OA app show up with `sender.admin_id`; those are mirrored into the console (§8.5).
     const userId = nonEmpty(env.recipient?.id);
     if (!userId) return { error: `${eventName} without recipient.id` };
-    return withAnomalies(anomalies, eventFrom(base, {
+    return eventFrom(base, {
       type: 'oa_echo',
       userId,
       byStaff: nonEmpty(env.sender?.admin_id) !== undefined,
       ...optional('msgId', msgId),
       ...optional('text', text),
-    }));
+    }, anomalies);
   }
 
   switch (eventName) {
@@ -298,17 +298,17 @@ function normaliseEvent(env: TZaloEnvelope, timestamp: number): Normalised {
       if (!nonEmpty(env.follower?.id)) anomalies.push('follower_in_sender');
       if (eventName.startsWith('user_')) anomalies.push('follow_event_name_prefixed');
       const type = eventName.endsWith('unfollow') ? 'unfollow' : 'follow';
-      return withAnomalies(anomalies, eventFrom(base, { type, userId, ...optional('source', nonEmpty(env.source)) }));
+      return eventFrom(base, { type, userId, ...optional('source', nonEmpty(env.source)) }, anomalies);
     }
     case 'user_submit_info': {
       if (!senderId) return { error: 'user_submit_info without sender.id' };
-      return withAnomalies(anomalies, eventFrom(base, { type: 'submit_info', userId: senderId, ...readSubmittedInfo(env, anomalies) }));
+      return eventFrom(base, { type: 'submit_info', userId: senderId, ...readSubmittedInfo(env, anomalies) }, anomalies);
     }
     case 'user_received_message':
     case 'user_seen_message': {
       const trackingId = nonEmpty(message?.tracking_id);
       const msgIds = (message?.msg_ids ?? []).filter((id) => id !== '');
-      return withAnomalies(anomalies, eventFrom(base, {
+      return eventFrom(base, {
         type: 'receipt',
         event: eventName,
         // On ZBS receipts the recipient is a phone number (§2.3): never keep it as a user id.
@@ -316,25 +316,24 @@ function normaliseEvent(env: TZaloEnvelope, timestamp: number): Normalised {
         ...optional('msgId', msgId ?? msgIds[0]),
         ...optional('msgIds', msgIds.length > 0 ? msgIds : undefined),
         ...optional('trackingId', trackingId),
-      }));
+      }, anomalies);
     }
     default:
-      return withAnomalies(anomalies, eventFrom(base, {
+      return eventFrom(base, {
         type: 'unknown',
         ...optional('userId', nonEmpty(env.follower?.id) ?? senderId),
         ...optional('msgId', msgId),
-      }));
+      }, anomalies);
   }
 }
 
 type EventFields = TZaloEvent extends infer E ? (E extends TZaloEvent ? Omit<E, keyof TZaloEventBase> : never) : never;
 
-function eventFrom(base: TZaloEventBase, fields: EventFields): TZaloEvent {
-  return Object.assign(base, fields) as TZaloEvent;
-}
-
-function withAnomalies(anomalies: string[], event: TZaloEvent): TZaloEvent {
-  return anomalies.length > 0 ? Object.assign(event, { anomalies }) : event;
+/** The event: `base` with its kind's fields, and the anomalies met on the way when there were any. */
+function eventFrom(base: TZaloEventBase, fields: EventFields, anomalies: string[]): TZaloEvent {
+  const event = Object.assign(base, fields) as TZaloEvent;
+  if (anomalies.length > 0) event.anomalies = anomalies;
+  return event;
 }
 
 function fromOa(eventName: string): boolean {
